@@ -1,0 +1,43 @@
+"""Walking the graph: the one traversal that `backward()`, drawing and the step-through share.
+
+The walk is iterative (an explicit stack, never recursion), so a chain a million nodes deep is
+fine at Python's default recursion limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from autograd.value import Value
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node `root` depends on, each after all of its parents, `root` last.
+
+    Parents are visited in order, so the order is the same every run: the order in which a
+    depth-first evaluation would compute the nodes.
+    """
+    order: list[Value] = []
+    visited: set[Value] = {root}
+    # Each stack entry is a node and an iterator over the parents still to visit.
+    stack = [(root, iter(root.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in visited:
+                visited.add(parent)
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:  # all parents done: the node itself can be placed
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def edges(root: Value) -> Iterator[tuple[Value, Value, int]]:
+    """Every edge (node, parent, index of that parent) in the order `backward()` applies them."""
+    for node in reversed(topological_order(root)):
+        for index, parent in enumerate(node.parents):
+            yield node, parent, index
