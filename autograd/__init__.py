@@ -4,11 +4,15 @@
 # this marker so a clash gives a clear message instead of strange errors.
 __distribution__ = "chainrule"
 
-from autograd.value import Value, dot, is_grad_enabled, no_grad, sum
+from autograd.value import CONSTANT, INPUT, PARAMETER, RESULT, Value, dot, is_grad_enabled, no_grad, sum
 from autograd.graph import edges, topological_order
 from autograd.functional import GradcheckError, grad, gradcheck, value_and_grad
 
 __all__ = [
+    "CONSTANT",
+    "INPUT",
+    "PARAMETER",
+    "RESULT",
     "GradcheckError",
     "Value",
     "dot",

@@ -1,0 +1,105 @@
+"""`Module`: what every network piece shares — its parameters, their gradients, saving and loading."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from autograd import Value
+
+FILE_FORMAT = "chainrule.state_dict"
+FILE_VERSION = 1
+
+
+class Module:
+    """Base class: subclasses yield their parameters from `named_parameters()`; the rest follows."""
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        """Each parameter with its dotted name, e.g. ``layers.0.neurons.1.w.2``, in a fixed order."""
+        return iter(())
+
+    def parameters(self) -> list[Value]:
+        """Every parameter (a list of Values), in the same order every time."""
+        return [p for _, p in self.named_parameters()]
+
+    def num_parameters(self) -> int:
+        """How many numbers the model learns."""
+        return len(self.parameters())
+
+    def zero_grad(self) -> None:
+        """Set every parameter's `.grad` to 0 (do this before each backward pass)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def _label_parameters(self) -> None:
+        """Give each parameter its name as its label, so graphs show which weight is which."""
+        for name, p in self.named_parameters():
+            p.label = name
+
+    # ---- state: plain floats keyed by name ---------------------------------------------------
+
+    def state_dict(self) -> dict[str, float]:
+        """Every parameter's value, keyed by its name (plain floats, ready for JSON)."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, float]) -> None:
+        """Set every parameter from `state`; on any problem raise ValueError and change nothing."""
+        if not isinstance(state, Mapping):
+            raise TypeError(f"state must be a mapping of parameter names to numbers, got {type(state).__name__}")
+        params = dict(self.named_parameters())
+        missing = [name for name in params if name not in state]
+        unexpected = [name for name in state if name not in params]
+        if missing or unexpected:
+            problems = []
+            if missing:
+                problems.append(f"missing key(s) {_few(missing)}")
+            if unexpected:
+                problems.append(f"unexpected key(s) {_few(unexpected)}")
+            raise ValueError(
+                f"state does not fit this {type(self).__name__} ({len(params)} parameters, the state has "
+                f"{len(state)}; wrong shape?): " + "; ".join(problems)
+            )
+        for name, value in state.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(f"parameter {name!r} must be a finite number, got {value!r}")
+        for name, p in params.items():  # everything checked: now change the model
+            p.data = float(state[name])
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the parameters to `path` as JSON, atomically: a crash never leaves half a file."""
+        path = Path(path)
+        document = {"format": FILE_FORMAT, "version": FILE_VERSION, "model": repr(self), "state": self.state_dict()}
+        text = json.dumps(document, indent=1)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(temporary, path)  # atomic: readers see the old file or the new one
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
+
+    def load(self, path: str | os.PathLike[str]) -> None:
+        """Load parameters saved by `save()` into this model, in place; the model is unchanged on error."""
+        text = Path(path).read_text(encoding="utf-8")
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path} is not a valid chainrule model file (truncated or corrupted?): {error}") from None
+        if not isinstance(document, dict) or document.get("format") != FILE_FORMAT or "state" not in document:
+            raise ValueError(f"{path} is not a chainrule model file (expected format {FILE_FORMAT!r})")
+        if document.get("version") != FILE_VERSION:
+            raise ValueError(f"{path} has file version {document.get('version')!r}; this chainrule reads {FILE_VERSION}")
+        self.load_state_dict(document["state"])
+
+
+def _few(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")

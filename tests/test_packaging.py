@@ -1,0 +1,54 @@
+"""The project's promises: README code runs as printed, names clash clearly, CI runs `make test`."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def python_blocks(markdown: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", markdown, flags=re.S)
+
+
+def expected_output(block: str) -> list[str]:
+    """The `# ...` comments after print(...) calls: what the block says it prints."""
+    return [m.group(1) for m in re.finditer(r"^\s*print\(.*\)\s*#\s?(.*)$", block, flags=re.M)]
+
+
+@pytest.mark.parametrize("index", range(len(python_blocks((ROOT / "README.md").read_text()))))
+def test_every_readme_code_block_runs_and_prints_what_it_says(index, tmp_path, monkeypatch):
+    block = python_blocks((ROOT / "README.md").read_text())[index]
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(block, f"README block {index}", "exec"), {"__name__": "__readme__"})  # noqa: S102
+    promised = expected_output(block)
+    if promised:
+        assert out.getvalue().splitlines()[: len(promised)] == promised
+
+
+def test_readme_starts_with_the_two_commands():
+    head = (ROOT / "README.md").read_text().split("\n\n")[:3]
+    assert "make demo" in "\n".join(head) and "make test" in "\n".join(head)
+
+
+def test_ci_runs_make_test():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_import_nn_with_a_foreign_autograd_fails_with_a_clear_message(tmp_path):
+    foreign = tmp_path / "autograd"
+    foreign.mkdir()
+    (foreign / "__init__.py").write_text("# HIPS autograd stand-in\n")
+    code = f"import sys; sys.path.insert(0, {str(tmp_path)!r}); sys.path.insert(1, {str(ROOT)!r}); import nn"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "ImportError" in done.stderr and "HIPS autograd" in done.stderr and "virtual environment" in done.stderr
