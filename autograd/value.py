@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import repeat
 from numbers import Real
 from typing import Union
 
@@ -204,7 +205,9 @@ class Value:
 
         Like PyTorch with ``retain_grad()`` on every node: gradients *accumulate*, and each call
         adds only its own pass, so two calls give exactly twice every gradient (interior nodes
-        included). The walk is iterative, so graphs of any depth work.
+        included). The walk is iterative, so graphs of any depth work. A node whose gradient is
+        exactly 0 passes nothing back, so its edges are skipped (where a local derivative is
+        inf, PyTorch would give 0 * inf = nan there; chainrule gives 0).
         """
         grad = _real(grad, "backward's grad")
         order = graph.topological_order(self)
@@ -214,6 +217,8 @@ class Value:
         self.grad = grad
         for node in reversed(order):  # children before parents: the chain rule, one edge at a time
             upstream = node.grad
+            if upstream == 0.0:  # nothing flows back through this node (e.g. below a dead ReLU)
+                continue
             for parent, local_grad in zip(node.parents, node.local_grads):
                 parent.grad += local_grad * upstream
         for node, earlier_grad in zip(order, earlier):
@@ -332,8 +337,13 @@ def _as_value(x: Operand) -> Value:
 
 
 def _as_values(xs: Iterable[Operand], op: str) -> tuple[Value, ...]:
-    if isinstance(xs, (str, bytes)) or not isinstance(xs, Iterable):
-        raise TypeError(f"{op} needs a sequence of Values or numbers, got {type(xs).__name__}")
+    """A tuple of Values from a sequence of Values and numbers (numbers become constants)."""
+    try:
+        xs = tuple(xs)
+    except TypeError:
+        raise TypeError(f"{op} needs a sequence of Values or numbers, got {type(xs).__name__}") from None
+    if all(map(isinstance, xs, repeat(Value))):  # the common case, checked without a Python loop
+        return xs
     return tuple(x if isinstance(x, Value) else _as_value(x) for x in xs)
 
 
