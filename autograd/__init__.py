@@ -6,7 +6,9 @@ __distribution__ = "chainrule"
 
 from autograd.value import CONSTANT, INPUT, PARAMETER, RESULT, Value, dot, is_grad_enabled, no_grad, sum
 from autograd.graph import edges, topological_order
+from autograd.drawing import Graph, GraphTooLarge, draw
 from autograd.functional import GradcheckError, grad, gradcheck, value_and_grad
+from autograd.render import GraphvizNotFound, RenderError, render_dot
 
 __all__ = [
     "CONSTANT",
@@ -14,13 +16,19 @@ __all__ = [
     "PARAMETER",
     "RESULT",
     "GradcheckError",
+    "Graph",
+    "GraphTooLarge",
+    "GraphvizNotFound",
+    "RenderError",
     "Value",
     "dot",
+    "draw",
     "edges",
     "grad",
     "gradcheck",
     "is_grad_enabled",
     "no_grad",
+    "render_dot",
     "sum",
     "topological_order",
     "value_and_grad",

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 
 FORMATS = ("svg", "png", "pdf", "dot")
@@ -44,6 +45,20 @@ def find_graphviz() -> list[str]:
     )
 
 
+def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write `data` to `path` through a temporary file and a rename: never a half-written file."""
+    path = Path(path)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
 def render_dot(source: str, format: str = "svg", timeout: float | None = 60.0) -> bytes:  # noqa: A002
     """Lay out DOT `source` and return the picture as bytes (`format`: svg, png, pdf or dot)."""
     if format not in FORMATS:
@@ -51,6 +66,8 @@ def render_dot(source: str, format: str = "svg", timeout: float | None = 60.0) -
     if format == "dot":
         return source.encode()
     command = [*find_graphviz(), f"-T{format}"]
+    if format == "pdf" and Path(command[0]).name.startswith("graphviz-pure"):
+        raise RenderError("graphviz-pure cannot write PDF yet; install the system Graphviz for PDF, or use svg or png")
     try:
         done = subprocess.run(command, input=source.encode(), capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:

@@ -17,9 +17,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import repeat
 from numbers import Real
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from autograd import graph
+
+if TYPE_CHECKING:
+    from autograd.drawing import Graph
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
@@ -232,6 +235,12 @@ class Value:
     def detach(self) -> Value:
         """A new leaf with the same data and label: gradients do not flow through it."""
         return Value(self.data, self.label)
+
+    def draw(self, **options) -> Graph:
+        """This node's graph as a picture: see `autograd.draw` for the options."""
+        from autograd.drawing import draw  # imported here: the engine itself does not need graphviz
+
+        return draw(self, **options)
 
     # ---- comparisons and conversions -------------------------------------------------------
 

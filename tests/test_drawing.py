@@ -1,0 +1,154 @@
+"""draw(): graphs as DOT/SVG with values, gradients and local derivatives; collapse; limits."""
+
+from __future__ import annotations
+
+import base64
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import autograd
+import nn
+from autograd import Value, render
+
+
+def classic_neuron():
+    """micrograd's classic example: o = tanh(x1*w1 + x2*w2 + b)."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o
+
+
+def svg_texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)
+    return [t.text.strip() for t in root.iter("{http://www.w3.org/2000/svg}text") if t.text]
+
+
+def test_the_classic_neuron_renders_to_svg_with_labels_values_and_local_derivatives():
+    o = classic_neuron()
+    svg = o.draw().pipe(format="svg").decode()
+    texts = svg_texts(svg)  # parses as XML
+    for label in ("x1", "x2", "w1", "w2", "b", "n", "o", "tanh", "*", "+"):
+        assert label in texts
+    joined = "\n".join(texts)
+    assert re.search(r"data\s+0\.7071", joined) and re.search(r"grad\s+0\.5", joined)
+    # d(tanh)/dn = 1 - o**2 = 0.5 labels the edge into tanh; d(x1*w1)/dx1 = w1 = -3.
+    assert "0.5" in texts and "-3" in texts
+
+
+def test_a_one_sample_mlp_loss_renders():
+    model = nn.MLP(2, [3, 1], seed=0)
+    loss = nn.mse_loss(model([0.5, -1.0]), 1.0)
+    loss.backward()
+    svg = loss.draw(cluster=True).pipe(format="svg").decode()
+    texts = svg_texts(svg)
+    assert "dot" in texts and "relu" in texts and "layers.0.neurons.0" in texts
+    assert "layers.0.neurons.0.w.0" in texts and "x1" in texts
+
+
+GOLDEN_PRODUCT = """digraph chainrule {
+	graph [bgcolor=white nodesep=0.15 rankdir=LR]
+	node [fontname=Courier fontsize=11 style=filled]
+	edge [color="#555555" fontname=Courier fontsize=10]
+	v0 [label="a
+data          2
+grad          3" color="#2f6db5" fillcolor="#d4e6f9" shape=box style=filled]
+	v1 [label="b
+data          3
+grad          2" color="#2f6db5" fillcolor="#d4e6f9" shape=box style=filled]
+	v2 [label="c
+data          6
+grad          1" color="#444444" fillcolor="#ffffff" shape=box style=filled]
+	v2op [label="*" fillcolor="#f3f3f3" fontsize=12 margin=0.02 shape=ellipse]
+	v2op -> v2
+	v0 -> v2op [label=3 tooltip="d(c)/d(a) = 3"]
+	v1 -> v2op [label=2 tooltip="d(c)/d(b) = 2"]
+}
+"""
+
+
+def test_golden_dot_source_for_a_product():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = a * b
+    c.label = "c"
+    c.backward()
+    assert autograd.draw(c).source == GOLDEN_PRODUCT
+
+
+def test_dot_source_is_the_same_every_run_and_numbers_have_a_fixed_width():
+    first, second = classic_neuron().draw().source, classic_neuron().draw().source
+    assert first == second
+    assert all(len(m) == 10 for m in re.findall(r"(?:data|grad) (.{10})", first))
+    assert autograd.drawing.number(float("inf")).strip() == "inf"
+    assert autograd.drawing.number(float("nan")).strip() == "nan"
+
+
+def test_leaves_are_styled_by_kind_and_a_shared_input_is_drawn_once():
+    model = nn.Neuron(2, seed=0)
+    x = Value(1.0, label="x")
+    out = model([x, x]) * 2
+    source = out.draw().source
+    assert source.count('label="x\n') == 1
+    for kind in ("parameter", "input", "constant"):
+        assert autograd.drawing.KIND_STYLE[kind]["fillcolor"] in source
+
+
+def test_highlight_and_gradient_colours_and_hiding():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b
+    c.backward()
+    source = autograd.draw(c, highlight=[a, (c, b)], color_grads=True, show_local_grads=False).source
+    assert source.count(autograd.drawing.HIGHLIGHT) == 2
+    assert "tooltip" not in source
+    assert "#ff" in source  # a has a negative gradient: red
+    hidden = autograd.draw(c, known_grads={c}).source
+    assert hidden.count("grad          ?") == 2
+
+
+def test_collapse_draws_each_neuron_or_layer_as_one_node():
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    loss = nn.mse_loss(model([0.5, -1.0]), 1.0)
+    loss.backward()
+    with pytest.raises(autograd.GraphTooLarge, match=r"has \d+ nodes.*max_nodes=500.*collapse='neuron'"):
+        loss.draw()
+    neurons = loss.draw(collapse="neuron")
+    assert neurons.source.count("box3d") == 33
+    layers = loss.draw(collapse="layer")
+    assert layers.source.count("box3d") == 3
+    assert b"<svg" in layers.pipe(format="svg")
+
+
+def test_display_bundle_has_svg_and_png_and_a_data_uri_is_available():
+    c = Value(1.0, label="a") * 2
+    bundle = c.draw()._repr_mimebundle_()
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
+    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
+    assert c.draw().to_data_uri().startswith("data:image/png;base64,")
+
+
+def test_render_writes_the_file(tmp_path):
+    target = tmp_path / "graph.png"
+    path = classic_neuron().draw().render(outfile=target)
+    assert path == str(target) and target.read_bytes().startswith(b"\x89PNG")
+
+
+def test_without_graphviz_the_source_is_still_there(monkeypatch):
+    monkeypatch.setattr(render.shutil, "which", lambda *a, **k: None)
+    g = classic_neuron().draw()
+    assert "tanh" in g.source
+    with pytest.raises(autograd.GraphvizNotFound, match="pip install graphviz-pure"):
+        g.pipe(format="svg")
+
+
+def test_bad_options_are_clear_errors():
+    with pytest.raises(ValueError, match="rankdir"):
+        Value(1.0).draw(rankdir="up")
+    with pytest.raises(ValueError, match="collapse"):
+        Value(1.0).draw(collapse="everything")
