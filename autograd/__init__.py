@@ -9,21 +9,28 @@ from autograd.graph import edges, topological_order
 from autograd.drawing import Graph, GraphTooLarge, draw
 from autograd.functional import GradcheckError, grad, gradcheck, value_and_grad
 from autograd.render import GraphvizNotFound, RenderError, render_dot
+from autograd.steps import ForwardStep, Step, backprop_steps, forward_steps
+from autograd.walkthrough import Walkthrough
 
 __all__ = [
     "CONSTANT",
     "INPUT",
     "PARAMETER",
     "RESULT",
+    "ForwardStep",
     "GradcheckError",
     "Graph",
     "GraphTooLarge",
     "GraphvizNotFound",
     "RenderError",
+    "Step",
     "Value",
+    "Walkthrough",
+    "backprop_steps",
     "dot",
     "draw",
     "edges",
+    "forward_steps",
     "grad",
     "gradcheck",
     "is_grad_enabled",

@@ -97,10 +97,20 @@ class Graph(graphviz.Digraph):
         wanted -= set(exclude or ())
         return {k: v for k, v in bundle.items() if k in wanted}
 
-    def to_data_uri(self, format: str = "png") -> str:  # noqa: A002
-        """The picture as a ``data:`` URI, for an ``<img>`` that survives HTML sanitisers."""
+    def to_data_uri(self, format: str = "png", dpi: int | None = None, max_inches: str | None = None) -> str:  # noqa: A002
+        """The picture as a ``data:`` URI, for an ``<img>`` that survives HTML sanitisers.
+
+        `dpi` sets the PNG resolution (Graphviz's default is 96) and `max_inches` ("width,height")
+        scales a large graph down to fit: both make a smaller file.
+        """
         mime = {"png": "image/png", "svg": "image/svg+xml"}[format]
-        return f"data:{mime};base64,{base64.b64encode(render_dot(self.source, format)).decode()}"
+        picture = self.copy()
+        if dpi is not None:
+            picture.graph_attr["dpi"] = str(dpi)
+        if max_inches is not None:
+            picture.graph_attr["size"] = max_inches
+        source = picture.source
+        return f"data:{mime};base64,{base64.b64encode(render_dot(source, format)).decode()}"
 
 
 def neuron_of(node: Value, level: str = "neuron") -> str | None:
@@ -129,6 +139,8 @@ def draw(
     collapse: str | None = None,
     max_nodes: int = 500,
     known_grads: Collection[Value] | None = None,
+    show_names: bool = False,
+    element_ids: bool = False,
 ) -> Graph:
     """Draw `root`'s graph: boxes for values, ellipses for operations, local derivatives on edges.
 
@@ -138,6 +150,8 @@ def draw(
     neuron or layer as one node, so a whole MLP stays legible.
     max_nodes: raise `GraphTooLarge` (saying how many nodes there are) beyond this many nodes.
     known_grads: show gradients only for these Values (the step-through uses this).
+    show_names: name unlabelled nodes as the step-through does (v3, ..., L for the root).
+    element_ids: give SVG elements stable ids (n_v3, n_v3op, e_v3_0 for parent 0 of v3).
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
@@ -154,6 +168,7 @@ def draw(
         marked.add(item if not isinstance(item, tuple) else (item[0], item[1]))
     largest = max((abs(n.grad) for n in order if math.isfinite(n.grad)), default=0.0) or 1.0
     ids = {node: f"v{i}" for i, node in enumerate(order)}  # ids from a counter: same DOT every run
+    names = graph.node_names(root)
 
     g = Graph(name="chainrule", graph_attr={"rankdir": rankdir, "bgcolor": "white", "nodesep": "0.15"})
     g.attr("node", fontname="Courier", fontsize="11", style="filled")
@@ -163,37 +178,43 @@ def draw(
         group = neuron_of(node) if cluster else None
         groups.setdefault(group or "", []).append(node)
 
+    def add_nodes(target: graphviz.Digraph, nodes: list[Value]) -> None:
+        """A box for each value and, for a computed value, an ellipse for the operation that made it."""
+        for node in nodes:
+            known = known_grads is None or node in known_grads
+            label = _value_label(node, show_data, show_grad and known, names[node] if show_names else "")
+            style = _value_style(node, node in marked, color_grads and known, largest)
+            if element_ids:
+                style["id"] = f"n_{ids[node]}"
+            target.node(ids[node], label, **style)
+            if node.parents:
+                op_style = {"shape": "ellipse", "fillcolor": "#f3f3f3", "fontsize": "12", "margin": "0.02"}
+                if element_ids:
+                    op_style["id"] = f"n_{ids[node]}op"
+                target.node(f"{ids[node]}op", node.op, **op_style, **_mark(node in marked))
+
     for group, nodes in groups.items():
         if not group:
-            _add_nodes(g, nodes, ids, show_data, show_grad, known_grads, marked, color_grads, largest)
+            add_nodes(g, nodes)
             continue
         with g.subgraph(name=f"cluster_{_safe(group)}") as box:
             box.attr(label=group, style="rounded", color="#bbbbbb", fontname="Courier", fontsize="10")
-            _add_nodes(box, nodes, ids, show_data, show_grad, known_grads, marked, color_grads, largest)
+            add_nodes(box, nodes)
 
     for node in order:
         if not node.parents:
             continue
         op_id = f"{ids[node]}op"
-        g.edge(op_id, ids[node], **_mark(node in marked))
-        for parent, local_grad in zip(node.parents, node.local_grads):
+        g.edge(op_id, ids[node], **_mark(node in marked), **({"id": f"o_{ids[node]}"} if element_ids else {}))
+        for i, (parent, local_grad) in enumerate(zip(node.parents, node.local_grads)):
             attrs = _mark((node, parent) in marked)
+            if element_ids:
+                attrs["id"] = f"e_{ids[node]}_{i}"
             if show_local_grads:
                 attrs["label"] = number(local_grad).strip()
-                attrs["tooltip"] = f"d({_name(node, ids)})/d({_name(parent, ids)}) = {local_grad:.6g}"
+                attrs["tooltip"] = f"d{names[node]}/d{names[parent]} = {local_grad:.6g}"
             g.edge(ids[parent], op_id, **attrs)
     return g
-
-
-def _add_nodes(target, nodes, ids, show_data, show_grad, known_grads, marked, color_grads, largest) -> None:
-    """A box for each value and, for computed values, an ellipse for the operation that made it."""
-    for node in nodes:
-        known = known_grads is None or node in known_grads
-        label = _value_label(node, show_data, show_grad and known)
-        target.node(ids[node], label, **_value_style(node, node in marked, color_grads and known, largest))
-        if node.parents:
-            target.node(f"{ids[node]}op", node.op, shape="ellipse", fillcolor="#f3f3f3", fontsize="12",
-                        margin="0.02", **_mark(node in marked))
 
 
 def _draw_collapsed(order, root, level, rankdir, show_data, show_grad, max_nodes) -> Graph:
@@ -247,8 +268,9 @@ def _check_size(size: int, max_nodes: int) -> None:
         )
 
 
-def _value_label(node: Value, show_data: bool, show_grad: bool) -> str:
-    lines = [node.label] if node.label else []
+def _value_label(node: Value, show_data: bool, show_grad: bool, name: str = "") -> str:
+    title = node.label or (name if node.kind != "constant" else "")
+    lines = [title] if title else []
     if show_data or node.kind == "constant":
         lines.append(f"data {number(node.data)}")
     if node.kind == "constant":
@@ -277,10 +299,6 @@ def _grad_colour(grad: float, largest: float) -> str:
 
 def _mark(on: bool) -> dict[str, str]:
     return {"color": HIGHLIGHT, "penwidth": "3"} if on else {}
-
-
-def _name(node: Value, ids: dict) -> str:
-    return node.label or ids[node]
 
 
 def _safe(text: str) -> str:

@@ -41,3 +41,26 @@ def edges(root: Value) -> Iterator[tuple[Value, Value, int]]:
     for node in reversed(topological_order(root)):
         for index, parent in enumerate(node.parents):
             yield node, parent, index
+
+
+def fmt(x: float) -> str:
+    """A number as a learner reads it: 4 significant digits."""
+    return f"{x:.4g}"
+
+
+def node_names(root: Value) -> dict[Value, str]:
+    """A name for every node: its label; a constant's value; "L" for an unlabelled root; else
+    v<i>, its place in `topological_order` (the same numbering as the drawing's node ids)."""
+    order = topological_order(root)
+    labels = {node.label for node in order}
+    names = {}
+    for i, node in enumerate(order):
+        if node.label:
+            names[node] = node.label
+        elif node.kind == "constant":
+            names[node] = fmt(node.data)
+        elif node is root and "L" not in labels:
+            names[node] = "L"
+        else:
+            names[node] = f"v{i}"
+    return names

@@ -68,8 +68,8 @@ data          6
 grad          1" color="#444444" fillcolor="#ffffff" shape=box style=filled]
 	v2op [label="*" fillcolor="#f3f3f3" fontsize=12 margin=0.02 shape=ellipse]
 	v2op -> v2
-	v0 -> v2op [label=3 tooltip="d(c)/d(a) = 3"]
-	v1 -> v2op [label=2 tooltip="d(c)/d(b) = 2"]
+	v0 -> v2op [label=3 tooltip="dc/da = 3"]
+	v1 -> v2op [label=2 tooltip="dc/db = 2"]
 }
 """
 
