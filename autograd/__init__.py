@@ -4,12 +4,12 @@
 # this marker so a clash gives a clear message instead of strange errors.
 __distribution__ = "chainrule"
 
-from autograd.value import CONSTANT, INPUT, PARAMETER, RESULT, Value, dot, is_grad_enabled, no_grad, sum
-from autograd.graph import edges, topological_order
 from autograd.drawing import Graph, GraphTooLarge, draw
 from autograd.functional import GradcheckError, grad, gradcheck, value_and_grad
+from autograd.graph import edges, topological_order
 from autograd.render import GraphvizNotFound, RenderError, render_dot
 from autograd.steps import ForwardStep, Step, backprop_steps, forward_steps
+from autograd.value import CONSTANT, INPUT, PARAMETER, RESULT, Value, dot, is_grad_enabled, no_grad, sum
 from autograd.walkthrough import Walkthrough
 
 __all__ = [

@@ -1,7 +1,7 @@
 """The `chainrule` command: draw an expression's graph, or print its forward and backward steps.
 
-    chainrule draw "tanh(x*w + b)" x=0.5 w=-1.2 b=0.3 -o graph.svg
-    chainrule steps "tanh(x*w + b)" x=0.5 w=-1.2 b=0.3
+chainrule draw "tanh(x*w + b)" x=0.5 w=-1.2 b=0.3 -o graph.svg
+chainrule steps "tanh(x*w + b)" x=0.5 w=-1.2 b=0.3
 """
 
 from __future__ import annotations

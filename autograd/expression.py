@@ -120,7 +120,9 @@ def _build(node: ast.AST, inputs: dict[str, Value]) -> Value | int | float:
             return inputs[node.id]
         if node.id in FUNCTIONS:
             raise ExpressionError(f"{node.id!r} is a function: call it like {node.id}(x) {_where(node)}")
-        raise ExpressionError(f"unknown name {node.id!r} {_where(node)}: bind it on the command line, e.g. {node.id}=1.0")
+        raise ExpressionError(
+            f"unknown name {node.id!r} {_where(node)}: bind it on the command line, e.g. {node.id}=1.0"
+        )
     if isinstance(node, ast.BinOp):
         operation = BINARY.get(type(node.op))
         if operation is None:
@@ -139,9 +141,7 @@ def _build(node: ast.AST, inputs: dict[str, Value]) -> Value | int | float:
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             what = ast.unparse(node.func)
-            raise ExpressionError(
-                f"calling {what!r} is not allowed {_where(node)}; functions: {', '.join(FUNCTIONS)}"
-            )
+            raise ExpressionError(f"calling {what!r} is not allowed {_where(node)}; functions: {', '.join(FUNCTIONS)}")
         function, most = FUNCTIONS[node.func.id]
         if node.keywords or not 1 <= len(node.args) <= most:
             wanted = "one argument" if most == 1 else f"1 to {most} arguments"

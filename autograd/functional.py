@@ -14,7 +14,9 @@ class GradcheckError(AssertionError):
     """Analytic and finite-difference gradients disagree; the message is a table of both."""
 
 
-def value_and_grad(f: Callable[..., Value], argnums: Argnums = 0) -> Callable[..., tuple[float, float | tuple[float, ...]]]:
+def value_and_grad(
+    f: Callable[..., Value], argnums: Argnums = 0
+) -> Callable[..., tuple[float, float | tuple[float, ...]]]:
     """Turn ``f(*values) -> Value`` into a function returning ``(f's value, its gradient)``.
 
     The gradient is taken with respect to the positional argument(s) `argnums`: one float for
@@ -86,7 +88,9 @@ def gradcheck(
         numeric = central_difference(f, xs, i, eps)
         close = abs(leaf.grad - numeric) <= atol + rtol * abs(numeric)
         ok = ok and close
-        rows.append(f"{names[i]:>10} {xs[i]:>14.6g} {leaf.grad:>16.8g} {numeric:>16.8g}  {'ok' if close else 'MISMATCH'}")
+        rows.append(
+            f"{names[i]:>10} {xs[i]:>14.6g} {leaf.grad:>16.8g} {numeric:>16.8g}  {'ok' if close else 'MISMATCH'}"
+        )
     if not ok:
         header = f"{'input':>10} {'value':>14} {'analytic':>16} {'numeric':>16}"
         raise GradcheckError("gradients disagree with finite differences:\n" + "\n".join([header, *rows]))

@@ -18,6 +18,7 @@ from autograd.value import CONSTANT, Value
 INFIX = {"+", "-", "*", "/", "**"}
 MAX_TERMS = 6  # sums and dot products longer than this are abbreviated in formulas
 
+
 @dataclass(frozen=True)
 class ForwardStep:
     """One computed node: ``name = formula = formula with numbers = value``."""
@@ -97,7 +98,8 @@ class Step:
         return (
             rf"\frac{{\partial {r}}}{{\partial {p}}} \mathrel{{+}}= \frac{{\partial {r}}}{{\partial {n}}}"
             rf" \cdot \frac{{\partial {n}}}{{\partial {p}}} = {fmt(self.upstream)} \times {fmt(self.local_grad)}"
-            rf" = {fmt(self.contribution)} \;\Rightarrow\; \frac{{\partial {r}}}{{\partial {p}}} = {fmt(self.parent_grad)}"
+            rf" = {fmt(self.contribution)} \;\Rightarrow\;"
+            rf" \frac{{\partial {r}}}{{\partial {p}}} = {fmt(self.parent_grad)}"
         )
 
 
@@ -116,8 +118,19 @@ def backprop_steps(root: Value) -> Iterator[Step]:
         upstream, local_grad = node.grad, node.local_grads[i]
         contribution = local_grad * upstream if upstream != 0.0 else 0.0
         parent.grad += contribution
-        yield Step(index, node, parent, i, local_grad, upstream, contribution, parent.grad,
-                   root_name, names[node], names[parent])
+        yield Step(
+            index,
+            node,
+            parent,
+            i,
+            local_grad,
+            upstream,
+            contribution,
+            parent.grad,
+            root_name,
+            names[node],
+            names[parent],
+        )
 
 
 def _tex(name: str) -> str:

@@ -17,15 +17,15 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import repeat
 from numbers import Real
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, TypeAlias
 
 from autograd import graph
 
 if TYPE_CHECKING:
     from autograd.drawing import Graph
 
-Number = Union[int, float]
-Operand = Union["Value", int, float]
+Number: TypeAlias = "int | float"
+Operand: TypeAlias = "Value | int | float"  # a Value, or a plain number that becomes a constant
 
 # Leaf kinds, used by drawing and step-through to tell leaves apart.
 INPUT = "input"  # a leaf you made: Value(0.5, label="x")
@@ -45,9 +45,7 @@ def _real(data: object, what: str = "Value") -> float:
             return float(data)
         except OverflowError:
             raise ValueError(f"{what} got an integer too large for a float: {data!r}") from None
-    raise TypeError(
-        f"{what} needs a real number (int, float or bool), got {type(data).__name__}: {data!r}"
-    )
+    raise TypeError(f"{what} needs a real number (int, float or bool), got {type(data).__name__}: {data!r}")
 
 
 class Value:

@@ -72,19 +72,39 @@ class Walkthrough:
         for step in self.forward_steps:
             node = ids[step.node]
             edges = [f"e_{node}_{i}" for i in range(len(step.node.parents))] + [f"o_{node}"]
-            self.frames.append(Frame("forward", step.formula, "", [f"n_{node}", f"n_{node}op"],
-                                     [f"n_{ids[p]}" for p in step.node.parents], edges,
-                                     [(node, "data", number(step.node.data))]))
-        self.frames.append(Frame(
-            "backward", f"Start at the output: d{names[root]}/d{names[root]} = 1",
-            rf"\frac{{\partial {names[root]}}}{{\partial {names[root]}}} = 1", [f"n_{ids[root]}"],
-            updates=[(ids[root], "grad", number(1.0))],
-        ))
+            self.frames.append(
+                Frame(
+                    "forward",
+                    step.formula,
+                    "",
+                    [f"n_{node}", f"n_{node}op"],
+                    [f"n_{ids[p]}" for p in step.node.parents],
+                    edges,
+                    [(node, "data", number(step.node.data))],
+                )
+            )
+        self.frames.append(
+            Frame(
+                "backward",
+                f"Start at the output: d{names[root]}/d{names[root]} = 1",
+                rf"\frac{{\partial {names[root]}}}{{\partial {names[root]}}} = 1",
+                [f"n_{ids[root]}"],
+                updates=[(ids[root], "grad", number(1.0))],
+            )
+        )
         for step in self.steps:
             node, parent = ids[step.node], ids[step.parent]
-            self.frames.append(Frame("backward", step.explain(), step.latex(), [f"n_{node}", f"n_{node}op"],
-                                     [f"n_{parent}"], [f"e_{node}_{step.parent_index}"],
-                                     [(parent, "grad", number(step.parent_grad))]))
+            self.frames.append(
+                Frame(
+                    "backward",
+                    step.explain(),
+                    step.latex(),
+                    [f"n_{node}", f"n_{node}op"],
+                    [f"n_{parent}"],
+                    [f"e_{node}_{step.parent_index}"],
+                    [(parent, "grad", number(step.parent_grad))],
+                )
+            )
         self.graph = root.draw(show_names=True, element_ids=True, max_nodes=max_nodes)
         self._svg: str | None = None
 
@@ -101,7 +121,7 @@ class Walkthrough:
         """The graph laid out once, as inline SVG (no XML prolog), with final values in the boxes."""
         if self._svg is None:
             text = render_dot(self.graph.source, "svg").decode()
-            self._svg = re.sub(r"<!--.*?-->\n?", "", text[text.index("<svg"):], flags=re.S)  # drop comments
+            self._svg = re.sub(r"<!--.*?-->\n?", "", text[text.index("<svg") :], flags=re.S)  # drop comments
         return self._svg
 
     def state(self, index: int) -> dict[str, dict[str, str]]:
@@ -142,8 +162,15 @@ class Walkthrough:
         return {
             "initial": self.initial,
             "frames": [
-                {"phase": f.phase, "text": f.text, "latex": f.latex, "active": f.active,
-                 "receiving": f.receiving, "edges": f.edges, "updates": f.updates}
+                {
+                    "phase": f.phase,
+                    "text": f.text,
+                    "latex": f.latex,
+                    "active": f.active,
+                    "receiving": f.receiving,
+                    "edges": f.edges,
+                    "updates": f.updates,
+                }
                 for f in self.frames
             ],
             "colours": {"active": ACTIVE, "receiving": RECEIVING, "edge": HIGHLIGHT},
@@ -187,11 +214,11 @@ class Walkthrough:
         """Write the player as one self-contained HTML file (no network needed); returns the path."""
         path = Path(path)
         document = (
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
             "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n"
             "<title>chainrule: backprop step by step</title>\n</head>\n<body>\n"
-            f"<h1 style=\"font-family: sans-serif; font-size: 1.2em\">Backprop, one chain-rule step at a time</h1>\n"
+            f'<h1 style="font-family: sans-serif; font-size: 1.2em">Backprop, one chain-rule step at a time</h1>\n'
             f"{self.html()}\n</body>\n</html>\n"
         )
         atomic_write(path, document.encode())
@@ -337,4 +364,3 @@ _PLAYER_JS = r"""
   show(0);
 })();
 """
-

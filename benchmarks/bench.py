@@ -135,6 +135,20 @@ def chain(Value, depth: int):
     return y
 
 
+def time_chain(Value, depth: int, big_stack: bool) -> tuple[float, float, float]:
+    """Seconds to build the chain, to back-propagate through it, and to free it."""
+    holder: list = []
+    build = timed(lambda: holder.append(chain(Value, depth)), collect_inside=False)
+    backward = holder[0].backward
+    # micrograd's recursive topological sort needs a deep stack (and a raised recursion limit)
+    back = timed((lambda: with_big_stack(backward)) if big_stack else backward, collect_inside=False)
+    backward = None
+    start = time.perf_counter()
+    holder.clear()
+    gc.collect()
+    return build, back, time.perf_counter() - start
+
+
 def rss_bytes() -> int | None:
     try:
         with open("/proc/self/statm") as f:
@@ -197,7 +211,9 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def run(repeat: int, samples: int, depths: tuple[int, int], memory_nodes: int) -> dict:
@@ -243,20 +259,8 @@ def run(repeat: int, samples: int, depths: tuple[int, int], memory_nodes: int) -
     for depth in depths:
         row = {}
         for engine, (Value, _) in ENGINES.items():
-            builds, backwards, frees = [], [], []
             rounds = repeat if depth <= 100_000 else 1
-            for _ in range(rounds):
-                holder: list = []
-                builds.append(timed(lambda: holder.append(chain(Value, depth)), collect_inside=False))
-                root = holder.pop()
-                if engine == "micrograd":
-                    backwards.append(timed(lambda: with_big_stack(root.backward), collect_inside=False))
-                else:
-                    backwards.append(timed(root.backward, collect_inside=False))
-                start = time.perf_counter()
-                del root
-                gc.collect()
-                frees.append(time.perf_counter() - start)
+            builds, backwards, frees = zip(*(time_chain(Value, depth, engine == "micrograd") for _ in range(rounds)))
             row[engine] = {
                 "build_ms": median_ms(builds),
                 "backward_ms": median_ms(backwards),
@@ -272,7 +276,12 @@ def run(repeat: int, samples: int, depths: tuple[int, int], memory_nodes: int) -
     for _ in range(repeat):
         for engine, make in (
             ("chainrule", lambda: nn.hinge_loss([ours(x) for x in X], y)),
-            ("micrograd", lambda: sum((1 + -yi * si).relu() for yi, si in zip(y, map(theirs, [list(map(mg_engine.Value, r)) for r in X])))),
+            (
+                "micrograd",
+                lambda: sum(
+                    (1 + -yi * si).relu() for yi, si in zip(y, map(theirs, [list(map(mg_engine.Value, r)) for r in X]))
+                ),
+            ),
         ):
             gc.collect()
             loss = make()
@@ -319,11 +328,13 @@ def report(r: dict) -> str:
         lines.append(f"| {name:<36} | {a:>11,.2f} | {b:>11,.2f} | {ratio} |")
     lines += [
         "",
-        f"Micrograd with its collector off vs chainrule charged for its garbage: {ms['micrograd_gc_off'] / ms['ours']:.1f}x",
+        "Micrograd with its collector off vs chainrule charged for its garbage: "
+        f"{ms['micrograd_gc_off'] / ms['ours']:.1f}x",
         f"Plain-float forward of the same network and loss: {ms['plain']:.2f} ms; "
         f"chainrule step (forward + backward + update) / plain forward: {ms['ours'] / ms['plain']:.1f} "
         f"(collector off: {ms['ours_gc_off'] / ms['plain']:.1f})",
-        f"chainrule bytes per node / micrograd's: {mem['chainrule']['tracemalloc'] / mem['micrograd']['tracemalloc']:.0%} (tracemalloc)",
+        "chainrule bytes per node / micrograd's: "
+        f"{mem['chainrule']['tracemalloc'] / mem['micrograd']['tracemalloc']:.0%} (tracemalloc)",
     ]
     return "\n".join(lines)
 

@@ -110,7 +110,9 @@ class Layer(Module):
     ) -> Layer:
         """A layer with exactly these numbers: `weights[j]` are neuron j's weights, `biases[j]` its bias."""
         if not weights or len(weights) != len(biases):
-            raise ValueError(f"from_weights needs one bias per row of weights, got {len(weights)} rows and {len(biases)} biases")
+            raise ValueError(
+                f"from_weights needs one bias per row of weights, got {len(weights)} rows and {len(biases)} biases"
+            )
         nin = len(weights[0])
         if any(len(row) != nin for row in weights):
             raise ValueError(f"every row of weights must have the same length, got {[len(r) for r in weights]}")

@@ -96,7 +96,9 @@ class Module:
         if not isinstance(document, dict) or document.get("format") != FILE_FORMAT or "state" not in document:
             raise ValueError(f"{path} is not a chainrule model file (expected format {FILE_FORMAT!r})")
         if document.get("version") != FILE_VERSION:
-            raise ValueError(f"{path} has file version {document.get('version')!r}; this chainrule reads {FILE_VERSION}")
+            raise ValueError(
+                f"{path} has file version {document.get('version')!r}; this chainrule reads {FILE_VERSION}"
+            )
         self.load_state_dict(document["state"])
 
 

@@ -79,8 +79,10 @@ def test_hostile_and_malformed_expressions_are_refused_in_one_line_with_status_2
     assert not (tmp_path / "g.svg").exists()
 
 
-@pytest.mark.parametrize("binding, message", [("x", "write name=number"), ("x=abc", "'abc' is not a number"),
-                                              ("exp=1", "function name"), ("x=inf", "finite")])
+@pytest.mark.parametrize(
+    "binding, message",
+    [("x", "write name=number"), ("x=abc", "'abc' is not a number"), ("exp=1", "function name"), ("x=inf", "finite")],
+)
 def test_bad_bindings_are_refused(binding, message):
     with pytest.raises(ExpressionError, match=message):
         evaluate("x", __import__("autograd.expression").expression.parse_bindings([binding]))

@@ -101,8 +101,7 @@ def test_explicit_weights_reproduce_a_hand_calculation():
 
 def test_repr_shows_the_structure():
     assert repr(nn.MLP(2, [16, 1], seed=0)) == (
-        "MLP(\n  (0): Layer(nin=2, nout=16, activation='relu')\n"
-        "  (1): Layer(nin=16, nout=1, activation='linear')\n)"
+        "MLP(\n  (0): Layer(nin=2, nout=16, activation='relu')\n  (1): Layer(nin=16, nout=1, activation='linear')\n)"
     )
 
 
@@ -188,7 +187,9 @@ def test_losses_match_hand_derivations():
     assert nn.hinge_loss(Value(2.0), 1).data == 0.0
     assert close(nn.bce_with_logits(Value(0.0), 1).data, math.log(2))
     probs = nn.softmax([Value(1.0), Value(2.0), Value(3.0)])
-    assert close(sum(q.data for q in probs), 1.0) and close(probs[2].data, math.exp(3) / sum(math.exp(k) for k in (1, 2, 3)))
+    assert close(sum(q.data for q in probs), 1.0) and close(
+        probs[2].data, math.exp(3) / sum(math.exp(k) for k in (1, 2, 3))
+    )
     assert close(nn.cross_entropy([Value(1.0), Value(2.0), Value(3.0)], 0).data, -math.log(probs[0].data))
 
 
@@ -298,7 +299,9 @@ def test_mlp_and_loss_gradients_equal_pytorchs(torch):
     loss = nn.binary_cross_entropy([model(x) for x in X], y)
     loss.backward()
     tmodel = model.to_torch()
-    tloss = torch.nn.functional.binary_cross_entropy(tmodel(torch.tensor(X)).squeeze(1), torch.tensor(y, dtype=torch.float64))
+    tloss = torch.nn.functional.binary_cross_entropy(
+        tmodel(torch.tensor(X)).squeeze(1), torch.tensor(y, dtype=torch.float64)
+    )
     tloss.backward()
     assert close(loss.data, tloss.item())
     tgrads = []
@@ -361,8 +364,15 @@ def test_micrograds_demo_reaches_full_training_accuracy():
     X, y = data.make_moons(100, noise=0.1, seed=1)
     model = nn.MLP(2, [16, 16, 1], seed=1)
     history = nn.fit(
-        model, X, data.signed_labels(y), loss=nn.hinge_loss, optimizer=nn.SGD(model.parameters(), lr=1.0),
-        epochs=100, l2=1e-4, lr_schedule=lambda k: 1.0 - 0.9 * k / 100, progress=False,
+        model,
+        X,
+        data.signed_labels(y),
+        loss=nn.hinge_loss,
+        optimizer=nn.SGD(model.parameters(), lr=1.0),
+        epochs=100,
+        l2=1e-4,
+        lr_schedule=lambda k: 1.0 - 0.9 * k / 100,
+        progress=False,
     )
     assert history.epochs == 100 and history.accuracy[-1] == 1.0
     assert history.loss[-1] < history.loss[0]
@@ -372,8 +382,15 @@ def test_xor_is_learned_with_binary_cross_entropy():
     X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
     y = [0, 1, 1, 0]
     model = nn.MLP(2, [4, 1], output_activation="sigmoid", seed=0)
-    history = nn.fit(model, X, y, loss=nn.binary_cross_entropy, optimizer=nn.Adam(model.parameters(), lr=0.05),
-                     epochs=500, progress=False)
+    history = nn.fit(
+        model,
+        X,
+        y,
+        loss=nn.binary_cross_entropy,
+        optimizer=nn.Adam(model.parameters(), lr=0.05),
+        epochs=500,
+        progress=False,
+    )
     assert history.accuracy[-1] == 1.0
     assert [round(model(x).data) for x in X] == y
 
@@ -388,14 +405,29 @@ def test_ctrl_c_stops_training_and_returns_the_history_so_far():
             raise KeyboardInterrupt
         return 0.1
 
-    history = nn.fit(model, [[0.0, 1.0]], [1.0], loss=nn.mse_loss, optimizer=nn.SGD(model.parameters(), lr=0.1),
-                     epochs=10, lr_schedule=schedule, progress=False)
+    history = nn.fit(
+        model,
+        [[0.0, 1.0]],
+        [1.0],
+        loss=nn.mse_loss,
+        optimizer=nn.SGD(model.parameters(), lr=0.1),
+        epochs=10,
+        lr_schedule=schedule,
+        progress=False,
+    )
     assert history.interrupted and history.epochs == 3 and history.accuracy == [None] * 3
 
 
 def test_fit_shows_a_progress_bar_with_the_loss(capsys):
     model = nn.MLP(2, [3, 1], seed=0)
-    nn.fit(model, [[0.0, 1.0], [1.0, 0.0]], [1, -1], loss=nn.hinge_loss,
-           optimizer=nn.SGD(model.parameters(), lr=0.1), epochs=3, batch_size=1)
+    nn.fit(
+        model,
+        [[0.0, 1.0], [1.0, 0.0]],
+        [1, -1],
+        loss=nn.hinge_loss,
+        optimizer=nn.SGD(model.parameters(), lr=0.1),
+        epochs=3,
+        batch_size=1,
+    )
     err = capsys.readouterr().err
     assert "training" in err and "loss=" in err and "3/3" in err

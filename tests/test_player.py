@@ -47,7 +47,7 @@ def test_frames_fill_in_only_what_is_known_so_far():
     for v, i in ids.items():
         assert last[i]["data"] == number(v.data)
         assert last[i]["grad"] == number(v.grad)
-    assert "stroke=\"" + ACTIVE in w.frame_svg(len(w) - 1)
+    assert 'stroke="' + ACTIVE in w.frame_svg(len(w) - 1)
 
 
 def test_page_stays_small_one_svg_plus_step_data():
@@ -76,8 +76,14 @@ def browser():
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -95,9 +101,7 @@ def open_player(browser, tmp_path, root):
 
 
 def highlighted(page) -> list[str]:
-    return page.eval_on_selector_all(
-        f'g.node:has([stroke="{ACTIVE}"])', "gs => gs.map(g => g.id)"
-    )
+    return page.eval_on_selector_all(f'g.node:has([stroke="{ACTIVE}"])', "gs => gs.map(g => g.id)")
 
 
 def test_player_works_in_headless_chromium(browser, tmp_path):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 from hypothesis import given, settings
+from test_backward import programs, run
 
 import autograd
 from autograd import Value
-from test_backward import programs, run
 
 
 def neuron_loss():
@@ -52,7 +52,10 @@ def test_backprop_steps_explain_each_product_with_its_numbers():
     assert first.explain() == "dL/dv7 += dL/dL (1) × dL/dv7 (-2) = -2 → dL/dv7 = -2"
     assert r"\frac{\partial L}{\partial v_{7}}" in first.latex()
     wstep = next(s for s in steps if s.parent is w)
-    assert wstep.explain() == f"dL/dw += dL/dv2 ({wstep.upstream:.4g}) × dv2/dw (0.5) = {wstep.contribution:.4g} → dL/dw = {w.grad:.4g}"
+    assert (
+        wstep.explain()
+        == f"dL/dw += dL/dv2 ({wstep.upstream:.4g}) × dv2/dw (0.5) = {wstep.contribution:.4g} → dL/dw = {w.grad:.4g}"
+    )
 
 
 def test_one_step_per_edge_and_final_gradients_equal_backward():

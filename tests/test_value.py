@@ -36,8 +36,20 @@ UNARY = {
     "sin": (lambda a: a.sin(), lambda t, a: a.sin(), [0.3, -1.7], math.sin, math.cos),
     "cos": (lambda a: a.cos(), lambda t, a: a.cos(), [0.3, -1.7], math.cos, lambda x: -math.sin(x)),
     "square": (lambda a: a**2, lambda t, a: a**2, [0.3, -1.7], lambda x: x * x, lambda x: 2 * x),
-    "cube_root": (lambda a: a ** (1 / 3), lambda t, a: a ** (1 / 3), [0.3, 8.0], lambda x: x ** (1 / 3), lambda x: x ** (-2 / 3) / 3),
-    "clamp": (lambda a: a.clamp(-1, 1), lambda t, a: a.clamp(-1, 1), [0.3, -1.7], lambda x: min(max(x, -1), 1), lambda x: float(-1 <= x <= 1)),
+    "cube_root": (
+        lambda a: a ** (1 / 3),
+        lambda t, a: a ** (1 / 3),
+        [0.3, 8.0],
+        lambda x: x ** (1 / 3),
+        lambda x: x ** (-2 / 3) / 3,
+    ),
+    "clamp": (
+        lambda a: a.clamp(-1, 1),
+        lambda t, a: a.clamp(-1, 1),
+        [0.3, -1.7],
+        lambda x: min(max(x, -1), 1),
+        lambda x: float(-1 <= x <= 1),
+    ),
 }
 
 BINARY = {
@@ -45,7 +57,12 @@ BINARY = {
     "-": (lambda a, b: a - b, [(1.5, -2.0)], lambda x, y: x - y, lambda x, y: (1.0, -1.0)),
     "*": (lambda a, b: a * b, [(1.5, -2.0)], lambda x, y: x * y, lambda x, y: (y, x)),
     "/": (lambda a, b: a / b, [(1.5, -2.0)], lambda x, y: x / y, lambda x, y: (1 / y, -x / y**2)),
-    "**": (lambda a, b: a**b, [(1.5, -2.0), (2.0, 0.5)], lambda x, y: x**y, lambda x, y: (y * x ** (y - 1), x**y * math.log(x))),
+    "**": (
+        lambda a, b: a**b,
+        [(1.5, -2.0), (2.0, 0.5)],
+        lambda x, y: x**y,
+        lambda x, y: (y * x ** (y - 1), x**y * math.log(x)),
+    ),
 }
 
 
@@ -147,7 +164,16 @@ def test_binary_op_matches_pytorch(torch, name):
 def test_plain_numbers_work_on_either_side():
     x = Value(3.0)
     assert [v.data for v in (x + 1, 1 + x, x - 1, 1 - x, 2 * x, x * 2, x / 2, 6 / x, x**2, 2**x)] == [
-        4.0, 4.0, 2.0, -2.0, 6.0, 6.0, 1.5, 2.0, 9.0, 8.0,
+        4.0,
+        4.0,
+        2.0,
+        -2.0,
+        6.0,
+        6.0,
+        1.5,
+        2.0,
+        9.0,
+        8.0,
     ]
     y = 6 / x  # d/dx 6/x = -6/x**2
     y.backward()
