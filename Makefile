@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m autograd.demo
+	$(PY) -m nn.demo
 
 test: $(STAMP)
 	$(PY) -m pytest

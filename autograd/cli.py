@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 from autograd.expression import FUNCTIONS, ExpressionError, evaluate, parse_bindings
-from autograd.render import FORMATS, GraphvizNotFound, RenderError, atomic_write, render_dot
+from autograd.files import atomic_write
+from autograd.render import FORMATS, GraphvizNotFound, RenderError, render_dot
 
 
 def _parser() -> argparse.ArgumentParser:

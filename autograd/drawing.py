@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 import graphviz
 
 from autograd import graph
-from autograd.render import atomic_write, render_dot
+from autograd.files import atomic_write
+from autograd.render import render_dot
 
 if TYPE_CHECKING:
     from autograd.value import Value
@@ -35,8 +36,9 @@ KIND_STYLE = {
 }
 HIGHLIGHT = "#d62728"
 COLLAPSE_LEVELS = ("neuron", "layer")
-# nn names parameters like "layers.0.neurons.1.w.2" and "layers.0.neurons.1.b".
-_PARAMETER_NAME = re.compile(r"^(?P<neuron>(?P<layer>.*?)\.?neurons\.\d+|.*?)\.?(?:w\.\d+|b)$")
+# nn labels parameters w<layer>.<neuron>.<input> and b<layer>.<neuron> (w0.1.2, b0.1); a lone
+# Layer's are w<neuron>.<input> and b<neuron>.
+_PARAMETER_LABEL = re.compile(r"^(?P<kind>[wb])(?P<index>\d+(?:\.\d+)*)$")
 
 
 class GraphTooLarge(ValueError):
@@ -114,16 +116,31 @@ class Graph(graphviz.Digraph):
 
 
 def neuron_of(node: Value, level: str = "neuron") -> str | None:
-    """The nn neuron (or layer) a node belongs to, read from parameter labels; None for others."""
+    """The nn neuron (e.g. "0.1": layer 0, neuron 1) or layer ("0") a node belongs to, read from
+    the parameter labels nn gives; None for nodes outside any neuron."""
     if node.kind == "parameter":
-        match = _PARAMETER_NAME.match(node.label)
-        return match.group(level) if match and match.group(level) else None
+        match = _PARAMETER_LABEL.match(node.label)
+        if not match:
+            return None
+        index = match.group("index").split(".")
+        neuron = index[:-1] if match.group("kind") == "w" else index
+        if level == "layer":
+            neuron = neuron[:1] if len(neuron) >= 2 else []
+        return ".".join(neuron) or None
     for parent in node.parents:  # the dot and bias nodes sit next to the parameters they use
         if parent.kind == "parameter":
             return neuron_of(parent, level)
     if len(node.parents) == 1 and node.parents[0].op == "+":  # the activation after the bias
         return neuron_of(node.parents[0], level)
     return None
+
+
+def group_title(group: str) -> str:
+    """ "0.1" -> "layer 0, neuron 1"; a lone Layer's "1" -> "neuron 1"."""
+    parts = group.split(".")
+    if len(parts) == 2:
+        return f"layer {parts[0]}, neuron {parts[1]}"
+    return f"neuron {parts[0]}"
 
 
 def draw(
@@ -198,7 +215,7 @@ def draw(
             add_nodes(g, nodes)
             continue
         with g.subgraph(name=f"cluster_{_safe(group)}") as box:
-            box.attr(label=group, style="rounded", color="#bbbbbb", fontname="Courier", fontsize="10")
+            box.attr(label=group_title(group), style="rounded", color="#bbbbbb", fontname="Courier", fontsize="10")
             add_nodes(box, nodes)
 
     for node in order:
@@ -234,7 +251,8 @@ def _draw_collapsed(order, root, level, rankdir, show_data, show_grad, max_nodes
         ids[item] = f"n{i}"
         if isinstance(item, str):
             out = outputs[item]
-            lines = [item, f"{out.op or 'value'}"]
+            title = f"layer {item}" if level == "layer" else group_title(item)
+            lines = [title, f"{out.op or 'value'}"]
             if show_data:
                 lines.append(f"data {number(out.data)}")
             if show_grad:

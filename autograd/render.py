@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from pathlib import Path
 
 FORMATS = ("svg", "png", "pdf", "dot")
@@ -43,20 +42,6 @@ def find_graphviz() -> list[str]:
         "pip package 'graphviz-pure' ('pip install graphviz-pure', a chainrule dependency). "
         "The DOT source is still available as `.source`."
     )
-
-
-def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write `data` to `path` through a temporary file and a rename: never a half-written file."""
-    path = Path(path)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def render_dot(source: str, format: str = "svg", timeout: float | None = 60.0) -> bytes:  # noqa: A002

@@ -26,7 +26,8 @@ from pathlib import Path
 
 from autograd import graph
 from autograd.drawing import HIGHLIGHT, number
-from autograd.render import atomic_write, render_dot
+from autograd.files import atomic_write
+from autograd.render import render_dot
 from autograd.steps import backprop_steps, forward_steps
 from autograd.value import CONSTANT, Value
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from autograd import Value
+from autograd.files import atomic_write
 
 FILE_FORMAT = "chainrule.state_dict"
 FILE_VERSION = 1
@@ -36,9 +36,9 @@ class Module:
             p.grad = 0.0
 
     def _label_parameters(self) -> None:
-        """Give each parameter its name as its label, so graphs show which weight is which."""
+        """Label each parameter with a short form of its name, so graphs show which weight is which."""
         for name, p in self.named_parameters():
-            p.label = name
+            p.label = short_label(name)
 
     # ---- state: plain floats keyed by name ---------------------------------------------------
 
@@ -73,18 +73,7 @@ class Module:
         """Write the parameters to `path` as JSON, atomically: a crash never leaves half a file."""
         path = Path(path)
         document = {"format": FILE_FORMAT, "version": FILE_VERSION, "model": repr(self), "state": self.state_dict()}
-        text = json.dumps(document, indent=1)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(temporary, path)  # atomic: readers see the old file or the new one
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
+        atomic_write(path, json.dumps(document, indent=1))
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Load parameters saved by `save()` into this model, in place; the model is unchanged on error."""
@@ -100,6 +89,14 @@ class Module:
                 f"{path} has file version {document.get('version')!r}; this chainrule reads {FILE_VERSION}"
             )
         self.load_state_dict(document["state"])
+
+
+def short_label(name: str) -> str:
+    """A parameter's name as a short label: ``layers.0.neurons.1.w.2`` -> ``w0.1.2`` (layer 0,
+    neuron 1, input 2) and ``layers.0.neurons.1.b`` -> ``b0.1``."""
+    parts = name.split(".")
+    kind = next(part for part in reversed(parts) if not part.isdigit())
+    return kind + ".".join(part for part in parts if part.isdigit())
 
 
 def _few(names: list[str], limit: int = 5) -> str:

@@ -76,7 +76,8 @@ def fit(
     size = batch_size or len(X)
     history = History()
 
-    from tqdm.auto import tqdm  # imported here: only training needs it
+    # The plain text bar works in terminals and notebooks alike, and leaves no widget state behind.
+    from tqdm import tqdm
 
     bar = tqdm(range(epochs), desc="training", disable=not progress, leave=True)
     try:

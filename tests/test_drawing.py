@@ -49,8 +49,8 @@ def test_a_one_sample_mlp_loss_renders():
     loss.backward()
     svg = loss.draw(cluster=True).pipe(format="svg").decode()
     texts = svg_texts(svg)
-    assert "dot" in texts and "relu" in texts and "layers.0.neurons.0" in texts
-    assert "layers.0.neurons.0.w.0" in texts and "x1" in texts
+    assert "dot" in texts and "relu" in texts and "layer 0, neuron 0" in texts
+    assert "w0.0.0" in texts and "b0.2" in texts and "x1" in texts
 
 
 GOLDEN_PRODUCT = """digraph chainrule {
