@@ -58,6 +58,8 @@ class Graph(graphviz.Digraph):
     """
 
     display_formats: tuple[str, ...] = ("svg", "png")
+    display_png_dpi = 72  # the PNG is the fallback for untrusted notebooks: kept small,
+    display_png_max_inches = "14,9"  # and a wide graph is scaled down to fit
 
     def pipe(self, format: str | None = None, *args, encoding: str | None = None, **kwargs) -> bytes | str:  # noqa: A002
         """The rendered picture as bytes (or str when `encoding` is given)."""
@@ -94,7 +96,9 @@ class Graph(graphviz.Digraph):
         if "svg" in self.display_formats:
             bundle["image/svg+xml"] = render_dot(self.source, "svg").decode()
         if "png" in self.display_formats:
-            bundle["image/png"] = base64.b64encode(render_dot(self.source, "png")).decode()
+            bundle["image/png"] = self.to_data_uri("png", self.display_png_dpi, self.display_png_max_inches).split(
+                ",", 1
+            )[1]
         wanted = set(include) if include is not None else set(bundle)
         wanted -= set(exclude or ())
         return {k: v for k, v in bundle.items() if k in wanted}

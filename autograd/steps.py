@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from autograd import graph
 from autograd.graph import fmt, node_names
-from autograd.value import CONSTANT, Value
+from autograd.value import CONSTANT, INPUT, PARAMETER, Value
 
 INFIX = {"+", "-", "*", "/", "**"}
 MAX_TERMS = 6  # sums and dot products longer than this are abbreviated in formulas
@@ -147,8 +147,11 @@ def steps_table(root: Value) -> str:
     """The forward then the backward steps as a plain-text table (what `chainrule steps` prints)."""
     names = node_names(root)
     leaves = [n for n in graph.topological_order(root) if not n.parents and n.kind != CONSTANT]
-    lines = ["Inputs"] + [f"  {names[n]} = {fmt(n.data)}" for n in leaves]
-    lines += ["", "Forward pass (each node from its parents)"]
+    lines = []
+    for kind, title in ((INPUT, "Inputs"), (PARAMETER, "Parameters")):
+        known = [f"{names[n]} = {fmt(n.data)}" for n in leaves if n.kind == kind]
+        lines += [title, "  " + ", ".join(known), ""] if known else []
+    lines += ["Forward pass (each node from its parents)"]
     lines += [f"  {s.index + 1:>4}  {s.formula}" for s in forward_steps(root)]
     lines += ["", f"Backward pass (chain rule, one edge at a time; d{names[root]}/d{names[root]} = 1)"]
     lines += [f"  {s.index + 1:>4}  {s.explain()}" for s in backprop_steps(root)]

@@ -27,9 +27,7 @@ def seed_story(out: Path) -> None:
     heading("1. The three-layer network (3 inputs, 2 ReLU hidden nodes, 1 sigmoid output)")
     model = examples.three_layer_network()
     print(model)
-    x = examples.labelled_inputs()
-    prediction = model(x)
-    prediction.label = "o"
+    prediction = examples.named_forward(model, examples.labelled_inputs())
     loss = nn.mse_loss(prediction, examples.TARGET)
     loss.label = "L"
     print(

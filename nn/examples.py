@@ -34,3 +34,19 @@ def three_layer_network(bias: bool = True) -> MLP:
 def labelled_inputs() -> list[Value]:
     """The inputs as Values named x1, x2, x3, so graphs and steps can name them."""
     return [Value(x, label=f"x{i + 1}") for i, x in enumerate(INPUTS)]
+
+
+def named_forward(model: MLP, x: list[Value]) -> Value:
+    """The model's output for `x`, with each neuron's nodes named as a hand calculation would:
+    weighted sum s1, plus bias z1, activation h1 in the hidden layer; s, z, o at the output."""
+    h: list[Value] = x
+    last = len(model.layers) - 1
+    for i, layer in enumerate(model.layers):
+        h = layer(h)
+        for j, out in enumerate(h):
+            suffix = "" if i == last else str(j + 1)
+            weighted_sum_plus_bias = out.parents[0]
+            out.label = "o" if i == last else f"h{suffix}"
+            weighted_sum_plus_bias.label = f"z{suffix}"
+            weighted_sum_plus_bias.parents[0].label = f"s{suffix}"
+    return h[0]

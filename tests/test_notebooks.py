@@ -1,0 +1,58 @@
+"""The committed notebooks: outputs saved, small, no widget state, graphs visible, HTML export works.
+
+(Executing them top to bottom is nbmake's job: `make test` runs pytest with --nbmake on notebooks/.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbconvert import HTMLExporter
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+
+
+def test_the_four_notebooks_are_there():
+    assert [p.name for p in NOTEBOOKS] == [
+        "01_computation_overview.ipynb",
+        "02_backprop_step_through.ipynb",
+        "03_training_an_mlp.ipynb",
+        "04_from_chainrule_to_pytorch.ipynb",
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_with_outputs_small_and_without_widget_state(path):
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    assert path.stat().st_size < 600_000
+    assert "widgets" not in notebook.metadata
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count for cell in code), "run the notebook before committing it"
+    assert any(cell.outputs for cell in code)
+    outputs = [output for cell in code for output in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert not [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    for output in outputs:  # graphs must show without running: an SVG always comes with a PNG
+        if "image/svg+xml" in output.get("data", {}):
+            assert "image/png" in output.data
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_exports_to_html(path):
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(path, as_version=4))
+    assert "<html" in body and len(body) > 10_000
+
+
+def test_the_step_through_notebook_carries_the_player_and_its_fallback():
+    notebook = nbformat.read(NOTEBOOKS[1], as_version=4)
+    html = [
+        o.data["text/html"]
+        for c in notebook.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "text/html" in o.get("data", {})
+    ]
+    assert html and 'class="crw"' in html[0] and "data:image/png;base64," in html[0] and "<script>" in html[0]
