@@ -20,7 +20,8 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/bench.py --update-readme
+	$(PY) benchmarks/render_times.py
 
 notebooks: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import repeat
 from numbers import Real
+from operator import mul
 from typing import TYPE_CHECKING, TypeAlias
 
 from autograd import graph
@@ -32,6 +33,7 @@ INPUT = "input"  # a leaf you made: Value(0.5, label="x")
 CONSTANT = "constant"  # a plain number that an operation wrapped: the 2 in x * 2
 PARAMETER = "parameter"  # a weight or bias (set by nn)
 RESULT = "result"  # made by an operation
+LEAF_KINDS = (INPUT, CONSTANT, PARAMETER)
 
 _grad_enabled = True  # switched off inside `no_grad()`
 
@@ -65,6 +67,8 @@ class Value:
     def __init__(self, data: Number, label: str = "", kind: str = INPUT) -> None:
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
+        if kind not in LEAF_KINDS:
+            raise ValueError(f"Value kind must be one of {', '.join(LEAF_KINDS)}, got {kind!r}")
         self.data = _real(data)
         self.grad = 0.0
         self.label = label
@@ -103,7 +107,8 @@ class Value:
             d_exponent = out * math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)
             return _result("**", out, (self, exponent), (_power_grad(a, b), d_exponent))
         k = _real(exponent, "the exponent of '**'")
-        return _result(f"**{exponent!r}", _power(self.data, k), (self,), (_power_grad(self.data, k),))
+        name = f"**{int(k)}" if k.is_integer() and abs(k) < 1e15 else f"**{k!r}"  # x**2, not x**2.0
+        return _result(name, _power(self.data, k), (self,), (_power_grad(self.data, k),))
 
     def __neg__(self) -> Value:
         return _result("neg", -self.data, (self,), (-1.0,))
@@ -270,18 +275,21 @@ class Value:
 
 
 def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - mirrors the builtin on purpose
-    """One node for ``v1 + v2 + ... + vn``; d/dvi = 1 for each input."""
+    """One node for ``v1 + v2 + ... + vn``; d/dvi = 1 for each input.
+
+    The total is correctly rounded (`math.fsum`), so it does not depend on the order of the terms.
+    """
     values = _as_values(values, "sum")
     if not values:
         raise ValueError("sum needs at least one value, got an empty sequence")
-    total = 0.0
-    for v in values:
-        total += v.data
-    return _result("sum", total, values, (1.0,) * len(values))
+    return _result("sum", math.fsum([v.data for v in values]), values, (1.0,) * len(values))
 
 
 def dot(weights: Iterable[Operand], inputs: Iterable[Operand]) -> Value:
-    """One node for the weighted sum ``w1*x1 + ... + wn*xn``; d/dwi = xi and d/dxi = wi."""
+    """One node for the weighted sum ``w1*x1 + ... + wn*xn``; d/dwi = xi and d/dxi = wi.
+
+    The products are added with `math.fsum` (correctly rounded).
+    """
     weights = _as_values(weights, "dot")
     inputs = _as_values(inputs, "dot")
     if len(weights) != len(inputs):
@@ -290,10 +298,7 @@ def dot(weights: Iterable[Operand], inputs: Iterable[Operand]) -> Value:
         raise ValueError("dot needs at least one weight and input, got empty sequences")
     w = [v.data for v in weights]
     x = [v.data for v in inputs]
-    total = 0.0
-    for wi, xi in zip(w, x):
-        total += wi * xi
-    return _result("dot", total, weights + inputs, tuple(x + w))
+    return _result("dot", math.fsum(map(mul, w, x)), weights + inputs, (*x, *w))
 
 
 # ---- no_grad ---------------------------------------------------------------------------------
@@ -301,7 +306,10 @@ def dot(weights: Iterable[Operand], inputs: Iterable[Operand]) -> Value:
 
 @contextmanager
 def no_grad() -> Iterator[None]:
-    """Inside this block operations still compute values but record no parents (no graph)."""
+    """Inside this block operations still compute values but record no parents (no graph).
+
+    The switch is per process (not per thread), like a plain global flag.
+    """
     global _grad_enabled
     previous, _grad_enabled = _grad_enabled, False
     try:

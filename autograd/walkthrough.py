@@ -201,6 +201,9 @@ class Walkthrough:
 <input type="range" class="crw-slider" min="0" max="{len(self.frames) - 1}" value="0" aria-label="frame">
 <span class="crw-count"></span>
 </div>
+<div class="crw-legend"><span style="border-color:{ACTIVE}">gradient flows from</span>
+<span style="border-color:{RECEIVING}">flows into</span>
+<span style="border-color:{HIGHLIGHT}">along this edge (its label: the local derivative)</span></div>
 <div class="crw-phase"></div>
 <div class="crw-text"></div>
 <code class="crw-latex"></code>
@@ -264,6 +267,8 @@ _PLAYER_CSS = """
 #ID .crw-bar { display: flex; gap: 6px; align-items: center; margin: 6px 0; flex-wrap: wrap; }
 #ID .crw-bar button { padding: 3px 10px; }
 #ID .crw-slider { flex: 1; min-width: 120px; }
+#ID .crw-legend { font-size: 12px; color: #444; margin: 2px 0 6px; }
+#ID .crw-legend span { border: 2px solid; border-radius: 3px; padding: 0 4px; margin-right: 6px; }
 #ID .crw-phase { font-weight: bold; text-transform: capitalize; }
 #ID .crw-text { font-family: monospace; font-size: 14px; margin: 4px 0; white-space: pre-wrap; }
 #ID .crw-latex { color: #555; font-size: 12px; }

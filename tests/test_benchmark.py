@@ -27,3 +27,14 @@ def test_benchmark_runs_on_a_tiny_size_and_both_engines_agree(tmp_path):
     assert results["demo_step"]["max_loss_difference"] < 1e-9
     assert set(results["demo_step"]["ms"]) == {"ours", "ours_gc_off", "micrograd", "micrograd_gc_off", "plain"}
     assert results["memory"]["chainrule"]["nodes"] == results["memory"]["micrograd"]["nodes"]
+
+
+def test_readme_benchmark_table_is_the_scripts_output_not_typed():
+    pytest.importorskip("micrograd")
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import bench
+    finally:
+        sys.path.pop(0)
+    results = json.loads((ROOT / "benchmarks" / "results.json").read_text())
+    assert bench.readme_section(results) in (ROOT / "README.md").read_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +34,25 @@ def test_every_readme_code_block_runs_and_prints_what_it_says(index, tmp_path, m
     promised = expected_output(block)
     if promised:
         assert out.getvalue().splitlines()[: len(promised)] == promised
+
+
+def shell_lines() -> list[str]:
+    blocks = re.findall(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+    return [line.split("#")[0].strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def test_every_readme_shell_line_works(tmp_path):
+    """`make` lines name real targets (running them here would recurse); `chainrule` lines run."""
+    makefile = (ROOT / "Makefile").read_text()
+    for line in shell_lines():
+        command, *args = shlex.split(line)
+        if command == "make":
+            assert all(re.search(rf"^{target}:", makefile, flags=re.M) for target in args), line
+        else:
+            assert command == "chainrule", line
+            done = subprocess.run([sys.executable, "-m", "autograd.cli", *args], cwd=tmp_path, capture_output=True)
+            assert done.returncode == 0, (line, done.stderr)
+    assert (tmp_path / "graph.svg").exists()
 
 
 def test_readme_starts_with_the_two_commands():

@@ -159,3 +159,16 @@ def test_without_scripts_the_static_picture_and_steps_show(browser, tmp_path):
     assert "Start at the output" in page.inner_text(".crw-static pre")
     assert page.is_visible(".crw-static pre")
     context.close()
+
+
+def test_widget_viewer_changes_picture_and_text_with_the_slider():
+    pytest.importorskip("ipywidgets")
+    w = autograd.Walkthrough(classic())
+    viewer = w.widget()
+    picture, controls, text = viewer.children
+    slider = controls.children[1]
+    first_picture, first_text = picture.value, text.value
+    slider.value = len(w) - 1
+    assert picture.value != first_picture and text.value != first_text
+    assert "+=" in text.value and "$$" in text.value  # the explanation and its LaTeX
+    assert picture.value.count("<svg") == 1
