@@ -217,9 +217,11 @@ class Value:
         """
         grad = _real(grad, "backward's grad")
         order = graph.topological_order(self)
-        earlier = [node.grad for node in order]
-        for node in order:  # this pass starts from zero; earlier gradients are added back below
-            node.grad = 0.0
+        earlier = []  # this pass starts from zero; gradients from earlier passes are added back below
+        for node in order:
+            if node.grad:
+                earlier.append((node, node.grad))
+                node.grad = 0.0
         self.grad = grad
         for node in reversed(order):  # children before parents: the chain rule, one edge at a time
             upstream = node.grad
@@ -227,7 +229,7 @@ class Value:
                 continue
             for parent, local_grad in zip(node.parents, node.local_grads):
                 parent.grad += local_grad * upstream
-        for node, earlier_grad in zip(order, earlier):
+        for node, earlier_grad in earlier:
             node.grad += earlier_grad
 
     def zero_grad(self) -> None:

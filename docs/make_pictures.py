@@ -8,21 +8,10 @@ import tempfile
 from pathlib import Path
 
 import autograd
-from autograd import Value
+from autograd.examples import classic_neuron
 from autograd.files import atomic_write
 
 HERE = Path(__file__).resolve().parent
-
-
-def classic_neuron() -> Value:
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
 
 
 def main() -> None:

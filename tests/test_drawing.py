@@ -11,17 +11,11 @@ import pytest
 import autograd
 import nn
 from autograd import Value, render
+from autograd.examples import classic_neuron as unbackpropagated_neuron
 
 
 def classic_neuron():
-    """micrograd's classic example: o = tanh(x1*w1 + x2*w2 + b)."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
+    o = unbackpropagated_neuron()
     o.backward()
     return o
 

@@ -8,22 +8,11 @@ import pytest
 
 import autograd
 import nn
-from autograd import Value
 from autograd.drawing import number
+from autograd.examples import classic_neuron as classic
 from autograd.walkthrough import ACTIVE
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def classic():
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
 
 
 def test_frames_are_forward_steps_then_a_seed_then_one_per_edge():
