@@ -14,18 +14,15 @@ import base64
 import math
 import os
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import graphviz
 
 from autograd import graph
 from autograd.files import atomic_write
 from autograd.render import render_dot
-
-if TYPE_CHECKING:
-    from autograd.value import Value
+from autograd.value import Value
 
 # Fill colours by kind of node: what a learner should tell apart at a glance.
 KIND_STYLE = {
@@ -94,29 +91,28 @@ class Graph(graphviz.Digraph):
     def _repr_mimebundle_(self, include=None, exclude=None, **_) -> dict[str, str]:
         bundle = {}
         if "svg" in self.display_formats:
-            bundle["image/svg+xml"] = render_dot(self.source, "svg").decode()
+            bundle["image/svg+xml"] = self.picture("svg").decode()
         if "png" in self.display_formats:
-            bundle["image/png"] = self.to_data_uri("png", self.display_png_dpi, self.display_png_max_inches).split(
-                ",", 1
-            )[1]
+            png = self.picture("png", self.display_png_dpi, self.display_png_max_inches)
+            bundle["image/png"] = base64.b64encode(png).decode()
         wanted = set(include) if include is not None else set(bundle)
         wanted -= set(exclude or ())
         return {k: v for k, v in bundle.items() if k in wanted}
 
-    def to_data_uri(self, format: str = "png", dpi: int | None = None, max_inches: str | None = None) -> str:  # noqa: A002
-        """The picture as a ``data:`` URI, for an ``<img>`` that survives HTML sanitisers.
-
-        `dpi` sets the PNG resolution (Graphviz's default is 96) and `max_inches` ("width,height")
-        scales a large graph down to fit: both make a smaller file.
-        """
-        mime = {"png": "image/png", "svg": "image/svg+xml"}[format]
+    def picture(self, format: str = "svg", dpi: int | None = None, max_inches: str | None = None) -> bytes:  # noqa: A002
+        """The rendered picture; `dpi` sets a PNG's resolution (Graphviz's default is 96) and
+        `max_inches` ("width,height") scales a large graph down to fit: both make a smaller file."""
         picture = self.copy()
         if dpi is not None:
             picture.graph_attr["dpi"] = str(dpi)
         if max_inches is not None:
             picture.graph_attr["size"] = max_inches
-        source = picture.source
-        return f"data:{mime};base64,{base64.b64encode(render_dot(source, format)).decode()}"
+        return render_dot(picture.source, format)
+
+    def to_data_uri(self, format: str = "png", dpi: int | None = None, max_inches: str | None = None) -> str:  # noqa: A002
+        """The picture as a ``data:`` URI, for an ``<img>`` that survives HTML sanitisers."""
+        mime = {"png": "image/png", "svg": "image/svg+xml"}[format]
+        return f"data:{mime};base64,{base64.b64encode(self.picture(format, dpi, max_inches)).decode()}"
 
 
 def neuron_of(node: Value, level: str = "neuron") -> str | None:
@@ -140,7 +136,7 @@ def neuron_of(node: Value, level: str = "neuron") -> str | None:
 
 
 def group_title(group: str) -> str:
-    """ "0.1" -> "layer 0, neuron 1"; a lone Layer's "1" -> "neuron 1"."""
+    """A group's name for people: "0.1" is "layer 0, neuron 1"; a lone Layer's "1" is "neuron 1"."""
     parts = group.split(".")
     if len(parts) == 2:
         return f"layer {parts[0]}, neuron {parts[1]}"
@@ -159,7 +155,6 @@ def draw(
     cluster: bool = False,
     collapse: str | None = None,
     max_nodes: int = 500,
-    known_grads: Collection[Value] | None = None,
     show_names: bool = False,
     element_ids: bool = False,
 ) -> Graph:
@@ -170,7 +165,6 @@ def draw(
     cluster: group each nn neuron's nodes in a box. collapse: "neuron" or "layer" draws each nn
     neuron or layer as one node, so a whole MLP stays legible.
     max_nodes: raise `GraphTooLarge` (saying how many nodes there are) beyond this many nodes.
-    known_grads: show gradients only for these Values (the step-through uses this).
     show_names: name unlabelled nodes as the step-through does (v3, ..., L for the root).
     element_ids: give SVG elements stable ids (n_v3, n_v3op, e_v3_0 for parent 0 of v3).
     """
@@ -178,17 +172,20 @@ def draw(
         raise ValueError(f"rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
     if collapse is not None and collapse not in COLLAPSE_LEVELS:
         raise ValueError(f"collapse must be None, 'neuron' or 'layer', got {collapse!r}")
+    if not isinstance(root, Value):
+        raise TypeError(f"draw needs a Value, got {type(root).__name__}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    marked = set(highlight)
+    for item in marked:
+        if not isinstance(item, Value) and not (isinstance(item, tuple) and len(item) == 2):
+            raise TypeError(f"highlight takes Values and (node, parent) pairs, got {item!r}")
     order = graph.topological_order(root)
     if collapse:
-        return _draw_collapsed(order, root, collapse, rankdir, show_data, show_grad, max_nodes)
-    size = len(order) + sum(1 for node in order if node.parents)
-    _check_size(size, max_nodes)
-
-    marked = set()
-    for item in highlight:
-        marked.add(item if not isinstance(item, tuple) else (item[0], item[1]))
+        return _draw_collapsed(order, collapse, rankdir, show_data, show_grad, max_nodes)
+    _check_size(len(order) + sum(1 for node in order if node.parents), max_nodes)
     largest = max((abs(n.grad) for n in order if math.isfinite(n.grad)), default=0.0) or 1.0
-    ids = {node: f"v{i}" for i, node in enumerate(order)}  # ids from a counter: same DOT every run
+    ids = graph.node_ids(order)  # ids from a counter, not id(): the same DOT text every run
     names = graph.node_names(root)
 
     g = Graph(name="chainrule", graph_attr={"rankdir": rankdir, "bgcolor": "white", "nodesep": "0.15"})
@@ -202,9 +199,8 @@ def draw(
     def add_nodes(target: graphviz.Digraph, nodes: list[Value]) -> None:
         """A box for each value and, for a computed value, an ellipse for the operation that made it."""
         for node in nodes:
-            known = known_grads is None or node in known_grads
-            label = _value_label(node, show_data, show_grad and known, names[node] if show_names else "")
-            style = _value_style(node, node in marked, color_grads and known, largest)
+            label = _value_label(node, show_data, show_grad, names[node] if show_names else "")
+            style = _value_style(node, node in marked, color_grads, largest)
             if element_ids:
                 style["id"] = f"n_{ids[node]}"
             target.node(ids[node], label, **style)
@@ -238,7 +234,7 @@ def draw(
     return g
 
 
-def _draw_collapsed(order, root, level, rankdir, show_data, show_grad, max_nodes) -> Graph:
+def _draw_collapsed(order, level, rankdir, show_data, show_grad, max_nodes) -> Graph:
     """One node per nn neuron (or layer); everything else as usual, without operation nodes."""
     owner = {node: neuron_of(node, level) for node in order}
     outputs: dict[str, Value] = {}

@@ -48,13 +48,19 @@ def fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
+def node_ids(order: list[Value]) -> dict[Value, str]:
+    """v0, v1, ...: each node's place in `order`. Drawing, names and the player all use these."""
+    return {node: f"v{i}" for i, node in enumerate(order)}
+
+
 def node_names(root: Value) -> dict[Value, str]:
     """A name for every node: its label; a constant's value; "L" for an unlabelled root; else
     v<i>, its place in `topological_order` (the same numbering as the drawing's node ids)."""
     order = topological_order(root)
+    ids = node_ids(order)
     labels = {node.label for node in order}
     names = {}
-    for i, node in enumerate(order):
+    for node in order:
         if node.label:
             names[node] = node.label
         elif node.kind == "constant":
@@ -62,5 +68,5 @@ def node_names(root: Value) -> dict[Value, str]:
         elif node is root and "L" not in labels:
             names[node] = "L"
         else:
-            names[node] = f"v{i}"
+            names[node] = ids[node]
     return names

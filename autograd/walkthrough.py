@@ -58,7 +58,7 @@ class Walkthrough:
             raise TypeError(f"Walkthrough needs a Value, got {type(root).__name__}")
         self.root = root
         order = graph.topological_order(root)
-        ids = {node: f"v{i}" for i, node in enumerate(order)}  # the drawing's ids, same counter
+        ids = graph.node_ids(order)  # the drawing's element ids are made from the same numbering
         names = graph.node_names(root)
         self.forward_steps = forward_steps(root) if forward else []
         self.steps = list(backprop_steps(root))  # leaves every .grad as backward() gives
@@ -70,42 +70,35 @@ class Walkthrough:
             for n in order
         }
         self.frames: list[Frame] = []
-        for step in self.forward_steps:
+        for step in self.forward_steps:  # each value computed from its parents
             node = ids[step.node]
-            edges = [f"e_{node}_{i}" for i in range(len(step.node.parents))] + [f"o_{node}"]
-            self.frames.append(
-                Frame(
-                    "forward",
-                    step.formula,
-                    "",
-                    [f"n_{node}", f"n_{node}op"],
-                    [f"n_{ids[p]}" for p in step.node.parents],
-                    edges,
-                    [(node, "data", number(step.node.data))],
-                )
-            )
-        self.frames.append(
-            Frame(
-                "backward",
-                f"Start at the output: d{names[root]}/d{names[root]} = 1",
-                rf"\frac{{\partial {names[root]}}}{{\partial {names[root]}}} = 1",
-                [f"n_{ids[root]}"],
-                updates=[(ids[root], "grad", number(1.0))],
-            )
-        )
-        for step in self.steps:
+            self.frames.append(Frame(
+                phase="forward",
+                text=step.formula,
+                active=[f"n_{node}", f"n_{node}op"],
+                receiving=[f"n_{ids[p]}" for p in step.node.parents],
+                edges=[f"e_{node}_{i}" for i in range(len(step.node.parents))] + [f"o_{node}"],
+                updates=[(node, "data", number(step.node.data))],
+            ))  # fmt: skip
+        r = names[root]
+        self.frames.append(Frame(
+            phase="backward",
+            text=f"Start at the output: d{r}/d{r} = 1",
+            latex=rf"\frac{{\partial {r}}}{{\partial {r}}} = 1",
+            active=[f"n_{ids[root]}"],
+            updates=[(ids[root], "grad", number(1.0))],
+        ))  # fmt: skip
+        for step in self.steps:  # the chain rule along one edge
             node, parent = ids[step.node], ids[step.parent]
-            self.frames.append(
-                Frame(
-                    "backward",
-                    step.explain(),
-                    step.latex(),
-                    [f"n_{node}", f"n_{node}op"],
-                    [f"n_{parent}"],
-                    [f"e_{node}_{step.parent_index}"],
-                    [(parent, "grad", number(step.parent_grad))],
-                )
-            )
+            self.frames.append(Frame(
+                phase="backward",
+                text=step.explain(),
+                latex=step.latex(),
+                active=[f"n_{node}", f"n_{node}op"],
+                receiving=[f"n_{parent}"],
+                edges=[f"e_{node}_{step.parent_index}"],
+                updates=[(parent, "grad", number(step.parent_grad))],
+            ))  # fmt: skip
         self.graph = root.draw(show_names=True, element_ids=True, max_nodes=max_nodes)
         self._svg: str | None = None
 
