@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -161,3 +162,22 @@ def test_widget_viewer_changes_picture_and_text_with_the_slider():
     assert picture.value != first_picture and text.value != first_text
     assert "+=" in text.value and "$$" in text.value  # the explanation and its LaTeX
     assert picture.value.count("<svg") == 1
+
+
+def test_player_runs_in_the_notebooks_nbconvert_html_export(browser, tmp_path):
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "02_backprop_step_through.ipynb"
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(notebook, as_version=4))
+    page_path = tmp_path / "notebook.html"
+    page_path.write_text(body)
+    page = browser.new_page()
+    script_errors = []
+    page.on("pageerror", lambda e: script_errors.append(str(e)))
+    page.goto(page_path.as_uri())
+    assert page.is_visible(".crw-live")
+    page.click('button[data-go="next"]')
+    assert page.inner_text(".crw-count").startswith("2 /")
+    assert script_errors == []  # (nbconvert's own template may try its CDN; the player needs nothing)
+    page.close()
