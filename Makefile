@@ -21,7 +21,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py --update-readme
-	$(PY) benchmarks/render_times.py
+	$(PY) benchmarks/render_times.py --update-readme
 
 notebooks: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

@@ -19,7 +19,6 @@ import argparse
 import gc
 import json
 import os
-import platform
 import statistics
 import sys
 import threading
@@ -28,9 +27,10 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
+import readme  # noqa: E402 - benchmarks/readme.py, beside this script
+
 import autograd
 import nn
-from autograd.files import atomic_write
 from nn import data
 
 try:
@@ -203,20 +203,6 @@ def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1e3
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
-    )
-
-
 def run(repeat: int, samples: int, depths: tuple[int, int], memory_nodes: int) -> dict:
     X, labels = data.make_moons(samples, noise=0.1, seed=1)
     y = data.signed_labels(labels)
@@ -247,7 +233,7 @@ def run(repeat: int, samples: int, depths: tuple[int, int], memory_nodes: int) -
         )
         times["micrograd_gc_off"].append(timed(lambda: micrograd_step(theirs_gc_off, X, y, lr), collect_inside=False))
 
-    results: dict = {"machine": machine(), "repeat": repeat, "samples": samples}
+    results: dict = {"machine": readme.machine(), "repeat": repeat, "samples": samples}
     first = (losses["chainrule"][0], losses["micrograd"][0])
     results["demo_step"] = {
         "first_loss": {"chainrule": first[0], "micrograd": first[1]},
@@ -356,23 +342,8 @@ def main(argv: list[str] | None = None) -> None:
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwrote {args.json}")
     if args.update_readme:
-        update_readme(results)
-        print(f"updated {README}")
-
-
-README = HERE.parent / "README.md"
-START, END = "<!-- benchmark table: written by benchmarks/bench.py -->", "<!-- end of benchmark table -->"
-
-
-def readme_section(results: dict) -> str:
-    return f"{START}\n{report(results)}\n{END}"
-
-
-def update_readme(results: dict) -> None:
-    text = README.read_text()
-    before, rest = text.split(START, 1)
-    after = rest.split(END, 1)[1]
-    atomic_write(README, before + readme_section(results) + after)
+        readme.update("benchmark table", report(results))
+        print(f"updated {readme.README}")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
+from pathlib import Path
+
+import readme  # noqa: E402 - benchmarks/readme.py, beside this script
 
 import autograd
 import nn
@@ -26,9 +30,15 @@ def graph_with_about(nodes: int):
 
 
 def main() -> None:
-    print(f"Graphviz: {find_graphviz()[0]}")
-    print(f"| {'nodes drawn':>11} | {'draw() (ms)':>11} | {'layout to SVG (s)':>17} |")
-    print(f"|{'-' * 13}|{'-' * 13}|{'-' * 19}|")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--update-readme", action="store_true", help="put the table into README.md")
+    args = parser.parse_args()
+    lines = [
+        f"Measured with `{Path(find_graphviz()[0]).name}` on {readme.machine()}:",
+        "",
+        f"| {'nodes drawn':>11} | {'draw() (ms)':>11} | {'layout to SVG (s)':>17} |",
+        f"|{'-' * 13}|{'-' * 13}|{'-' * 19}|",
+    ]
     for target in (100, 500, 2000):
         loss, drawn = graph_with_about(target)
         draws, layouts = [], []
@@ -39,7 +49,12 @@ def main() -> None:
             start = time.perf_counter()
             render_dot(graph.source, "svg", timeout=None)
             layouts.append(time.perf_counter() - start)
-        print(f"| {drawn:>11,} | {statistics.median(draws) * 1e3:>11.1f} | {statistics.median(layouts):>17.2f} |")
+        lines.append(
+            f"| {drawn:>11,} | {statistics.median(draws) * 1e3:>11.1f} | {statistics.median(layouts):>17.2f} |"
+        )
+    print("\n".join(lines))
+    if args.update_readme:
+        readme.update("render times", "\n".join(lines))
 
 
 if __name__ == "__main__":
