@@ -119,18 +119,10 @@ def backprop_steps(root: Value) -> Iterator[Step]:
         contribution = local_grad * upstream if upstream != 0.0 else 0.0
         parent.grad += contribution
         yield Step(
-            index,
-            node,
-            parent,
-            i,
-            local_grad,
-            upstream,
-            contribution,
-            parent.grad,
-            root_name,
-            names[node],
-            names[parent],
-        )
+            index=index, node=node, parent=parent, parent_index=i,
+            local_grad=local_grad, upstream=upstream, contribution=contribution, parent_grad=parent.grad,
+            root_name=root_name, node_name=names[node], parent_name=names[parent],
+        )  # fmt: skip
 
 
 def _tex(name: str) -> str:
