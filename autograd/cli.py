@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 
 from autograd.expression import FUNCTIONS, ExpressionError, evaluate, parse_bindings
-from autograd.files import atomic_write
-from autograd.render import FORMATS, GraphvizNotFound, RenderError, render_dot
+from autograd.render import FORMATS, GraphvizNotFound, RenderError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        root, inputs = evaluate(args.expression, parse_bindings(args.bindings))
+        root, _ = evaluate(args.expression, parse_bindings(args.bindings))
         if args.command == "steps":
             from autograd.steps import steps_table
 
@@ -50,14 +49,12 @@ def main(argv: list[str] | None = None) -> int:
             raise ExpressionError(f"unknown output format {format!r}; choose one of {', '.join(FORMATS)}")
         output = output or Path(f"graph.{format}")
         root.backward()
-        atomic_write(output, render_dot(root.draw(rankdir=args.rankdir).source, format))
-        print(f"wrote {output}")
+        print(f"wrote {root.draw(rankdir=args.rankdir).render(outfile=output, format=format)}")
         return 0
     except ExpressionError as error:
         parser.exit(2, f"chainrule: error: {error}\n")
     except (GraphvizNotFound, RenderError, OSError) as error:
         parser.exit(1, f"chainrule: error: {error}\n")
-    return 0
 
 
 if __name__ == "__main__":
