@@ -13,12 +13,12 @@ written as formulas of the inputs' data and the output value.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import repeat
 from numbers import Real
 from operator import mul
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from autograd import graph
 
@@ -62,9 +62,26 @@ class Value:
     Comparisons ``< <= > >=`` compare `data` and return a bool.
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "kind")
+    # "__dict__" lets a Value take ad-hoc attributes, as a PyTorch tensor does (an optimiser's
+    # p.m, p.v; a picture's colour). Python allocates it only when such an attribute is set.
+    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "kind", "__dict__")
 
-    def __init__(self, data: Number, label: str = "", kind: str = INPUT) -> None:
+    def __init__(
+        self,
+        data: Number,
+        *micrograd_args: Any,
+        label: str = "",
+        kind: str = INPUT,
+        _children: Iterable[Value] = (),
+        _op: str = "",
+    ) -> None:
+        """A leaf: ``Value(0.5, label="x")`` (``Value(0.5, "x")`` also works).
+
+        micrograd's form ``Value(data, _children=(), _op="", label="")``, positional or keyword, is
+        accepted too, so lecture code that adds its own operations runs unchanged: see `_backward`.
+        """
+        if micrograd_args:
+            label, kind, _children, _op = _positional_arguments(micrograd_args, label, kind, _children, _op)
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
         if kind not in LEAF_KINDS:
@@ -76,6 +93,8 @@ class Value:
         self.parents: tuple[Value, ...] = ()
         self.local_grads: tuple[float, ...] = ()
         self.kind = kind
+        if _children or _op:
+            _record_micrograd_node(self, _children, _op)
 
     # ---- arithmetic: forward value and local derivatives side by side ---------------------
 
@@ -239,13 +258,51 @@ class Value:
 
     def detach(self) -> Value:
         """A new leaf with the same data and label: gradients do not flow through it."""
-        return Value(self.data, self.label)
+        return Value(self.data, label=self.label)
 
     def draw(self, **options) -> Graph:
         """This node's graph as a picture: see `autograd.draw` for the options."""
         from autograd.drawing import draw  # imported here: the engine itself does not need graphviz
 
         return draw(self, **options)
+
+    # ---- micrograd's names: read-only aliases for code written along with the lecture ------
+
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's name for the inputs, as a set (``a + a`` has one). chainrule's: `parents`."""
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's name for the operation ("" for a leaf). chainrule's: `op`."""
+        return self.op
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """micrograd's per-node backward: calling it does this node's chain-rule step.
+
+        ``v._backward()`` adds ``local_grads[i] * v.grad`` to ``parents[i].grad`` for each input, so
+        a manual backprop (``o.grad = 1.0; o._backward(); n._backward(); ...``) works as in the lecture.
+        `backward()` does these steps for every node in order.
+        """
+
+        def chain_rule_step() -> None:
+            for parent, local_grad in zip(self.parents, self.local_grads):
+                parent.grad += local_grad * self.grad
+
+        return chain_rule_step
+
+    @_backward.setter
+    def _backward(self, step: Callable[[], None]) -> None:
+        """Record an operation added the micrograd way from its backward closure.
+
+        The closure is called once with this node's grad set to 1 (and its inputs' grads set aside),
+        which leaves d(this)/d(input) in each input's grad: those become `local_grads`. The closure is
+        not kept, so the graph stays free of reference cycles; `backward()`, drawing and the
+        step-through then treat the node like any other.
+        """
+        self.local_grads = _probe_local_grads(self, step)
 
     # ---- comparisons and conversions -------------------------------------------------------
 
@@ -323,6 +380,89 @@ def no_grad() -> Iterator[None]:
 def is_grad_enabled() -> bool:
     """True unless inside a `no_grad()` block."""
     return _grad_enabled
+
+
+# ---- micrograd compatibility ----------------------------------------------------------------
+
+
+def _positional_arguments(
+    args: tuple, label: str, kind: str, children: Iterable[Value], op: str
+) -> tuple[str, str, Iterable[Value], str]:
+    """Sort `Value`'s positional arguments after `data` into chainrule's or micrograd's form.
+
+    ``Value(data, "x")`` or ``Value(data, "x", "parameter")``: chainrule's label and kind.
+    ``Value(data, (a, b), "+")`` or ``Value(data, (a, b), "+", "c")``: micrograd's _children, _op, label.
+    """
+    first = args[0]
+    if isinstance(first, str):
+        names, given = ("label", "kind"), (label != "", kind != INPUT)
+    elif isinstance(first, (tuple, list, set, frozenset)):
+        names, given = ("_children", "_op", "label"), (bool(children), op != "", label != "")
+    else:
+        raise TypeError(
+            "Value's second argument is a label (str) or, in micrograd's form, the inputs (a tuple of "
+            f"Values), got {type(first).__name__}: {first!r}"
+        )
+    if len(args) > len(names):
+        raise TypeError(f"Value takes at most {len(names) + 1} positional arguments here, got {len(args) + 1}")
+    values = {"label": label, "kind": kind, "_children": children, "_op": op}
+    for name, arg, already in zip(names, args, given):
+        if already:
+            raise TypeError(f"Value got two values for {name!r} (one positional, one keyword)")
+        values[name] = arg
+    return values["label"], values["kind"], values["_children"], values["_op"]
+
+
+def _record_micrograd_node(node: Value, children: Iterable[Value], op: str) -> None:
+    """Make `node` a result of operation `op` on `children`, as micrograd's constructor does.
+
+    micrograd keeps the inputs in a set, so ``a + a`` has one input; here they keep their order
+    and a repeated input appears once. Local derivatives are 0 until a `_backward` closure is set
+    (micrograd's default `_backward` does nothing either).
+    """
+    if not isinstance(op, str):
+        raise TypeError(f"Value _op must be a str, got {type(op).__name__}: {op!r}")
+    if isinstance(children, (str, bytes)) or not isinstance(children, Iterable):
+        raise TypeError(f"Value _children must be a tuple of Values, got {type(children).__name__}: {children!r}")
+    parents = tuple(dict.fromkeys(children))  # each input once, first-seen order
+    for parent in parents:
+        if not isinstance(parent, Value):
+            raise TypeError(f"Value _children must all be Values, got {type(parent).__name__}: {parent!r}")
+    node.kind = RESULT
+    if _grad_enabled:
+        node.op = op
+        node.parents = parents
+        node.local_grads = (0.0,) * len(parents)
+
+
+def _probe_local_grads(node: Value, step: Callable[[], None]) -> tuple[float, ...]:
+    """Run a micrograd backward closure once with ``node.grad = 1``; return what it adds to each input.
+
+    The chain-rule step is linear in ``node.grad``, so with the inputs' grads at 0 beforehand, each
+    input's grad afterwards is d(node)/d(input). Every grad touched is restored.
+    """
+    if not callable(step):
+        raise TypeError(
+            f"_backward must be a function of no arguments (micrograd's chain-rule step), "
+            f"got {type(step).__name__}: {step!r}"
+        )
+    parents = node.parents
+    saved = [(v, v.grad) for v in (node, *parents)]
+    try:
+        for parent in parents:
+            parent.grad = 0.0
+        node.grad = 1.0
+        step()
+        seen: set[Value] = set()
+        local_grads = []
+        for parent in parents:  # a repeated input (a + a) gets the whole derivative once
+            what = f"the derivative that {node.op or 'this node'}'s _backward gives"
+            local_grads.append(0.0 if parent in seen else _real(parent.grad, what))
+            seen.add(parent)
+    finally:
+        for v, grad in saved:
+            v.grad = grad
+    return tuple(local_grads)
 
 
 # ---- helpers ---------------------------------------------------------------------------------

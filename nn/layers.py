@@ -1,7 +1,8 @@
 """Neurons, layers and multi-layer perceptrons built from Values.
 
 A neuron computes ``activation(w . x + b)``: one `dot` node for the weighted sum, one `+` for the
-bias, one node for the activation. Weights are initialised from a seeded random generator:
+bias, one node for the activation. Weights are initialised from Python's global `random` generator
+(``random.seed(k)`` reproduces a model, as in micrograd), or from a private one with ``seed=k``:
 He (normal, std = sqrt(2 / nin)) for "relu" and "leaky_relu", Glorot/Xavier (uniform in
 +-sqrt(6 / (nin + nout))) for "tanh", "sigmoid" and "linear"; biases start at 0.
 """
@@ -35,6 +36,11 @@ def _check_activation(activation: str) -> str:
 
 
 def _rng(seed: int | random.Random | None) -> random.Random:
+    """The generator to draw initial weights from: Python's global one (the `random` module, so
+    ``random.seed(1337)`` reproduces a model, as in micrograd) when `seed` is None, the one given,
+    or a private one seeded with `seed`."""
+    if seed is None:
+        return random._inst  # the generator behind random.random(), random.gauss(), random.seed()
     return seed if isinstance(seed, random.Random) else random.Random(seed)
 
 
@@ -116,7 +122,7 @@ class Layer(Module):
         nin = len(weights[0])
         if any(len(row) != nin for row in weights):
             raise ValueError(f"every row of weights must have the same length, got {[len(r) for r in weights]}")
-        layer = cls(nin, len(weights), activation)
+        layer = cls(nin, len(weights), activation, seed=0)  # seeded: the global `random` stays untouched
         for neuron, row, bias in zip(layer.neurons, weights, biases):
             for wi, value in zip(neuron.w, row):
                 wi.data = Value(value).data  # Value() checks that it is a number
@@ -152,7 +158,9 @@ class MLP(Module):
     """A multi-layer perceptron: layers of sizes `nouts` after `nin` inputs.
 
     Hidden layers use `activation`, the last layer `output_activation`. If the last layer has one
-    neuron, calling the MLP returns that one Value, otherwise a list.
+    neuron, calling the MLP returns that one Value, otherwise a list. With ``seed=None`` the initial
+    weights come from Python's global `random` (``random.seed(1337)`` first makes them repeatable);
+    with ``seed=k`` from a private generator, so the same `k` gives the same model anywhere.
     """
 
     def __init__(
