@@ -21,11 +21,12 @@ import json
 import os
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograd import graph
-from autograd.drawing import HIGHLIGHT, number
+from autograd.drawing import HIGHLIGHT, Graph, number
 from autograd.files import atomic_write
 from autograd.render import render_dot
 from autograd.steps import backprop_steps, forward_steps
@@ -50,18 +51,47 @@ class Frame:
     updates: list[tuple[str, str, str]] = field(default_factory=list)  # (node id, "data"/"grad", text)
 
 
-class Walkthrough:
-    """Step through `root`'s forward pass (optional) and its backward pass, one frame at a time."""
+# Other views of the same walk, registered by the packages that provide them (nn registers
+# "network", its neuron diagram): a view gets the root after backprop has filled every .grad and
+# returns its picture (with element ids), each element's initial text lines, and its frames.
+View = Callable[..., tuple[Graph, dict[str, dict[str, str]], list["Frame"]]]
+VIEWS: dict[str, View] = {}
 
-    def __init__(self, root: Value, forward: bool = True, max_nodes: int = 500) -> None:
+
+def register_view(name: str, build: View) -> None:
+    """Make `Walkthrough(root, view=name)` use `build(root, forward=...) -> (graph, initial, frames)`.
+
+    `initial` maps a drawn element's id (without its ``n_`` prefix) to its text lines by their first
+    word ("data", "grad", ...); frames update those lines. This is how `nn` adds its network view
+    without `autograd` importing `nn`.
+    """
+    VIEWS[name] = build
+
+
+class Walkthrough:
+    """Step through `root`'s forward pass (optional) and its backward pass, one frame at a time.
+
+    view: "graph" (every operation, one frame per edge) or a registered view such as nn's
+    "network" (one circle per neuron, stepped neuron by neuron; available once `nn` is imported).
+    """
+
+    def __init__(self, root: Value, forward: bool = True, max_nodes: int = 500, view: str = "graph") -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Walkthrough needs a Value, got {type(root).__name__}")
+        if view != "graph" and view not in VIEWS:
+            hint = " (it is nn's: import nn first)" if view == "network" else ""
+            raise ValueError(f"unknown Walkthrough view {view!r}{hint}; known: {', '.join(['graph', *VIEWS])}")
         self.root = root
+        self.view = view
         order = graph.topological_order(root)
         ids = graph.node_ids(order)  # the drawing's element ids are made from the same numbering
         names = graph.node_names(root)
         self.forward_steps = forward_steps(root) if forward else []
         self.steps = list(backprop_steps(root))  # leaves every .grad as backward() gives
+        self._svg: str | None = None
+        if view != "graph":
+            self.graph, self.initial, self.frames = VIEWS[view](root, forward=forward)
+            return
         self.initial = {
             ids[n]: {
                 "data": UNKNOWN if forward and n.parents else number(n.data),
@@ -100,7 +130,6 @@ class Walkthrough:
                 updates=[(parent, "grad", number(step.parent_grad))],
             ))  # fmt: skip
         self.graph = root.draw(show_names=True, element_ids=True, max_nodes=max_nodes)
-        self._svg: str | None = None
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -137,8 +166,8 @@ class Walkthrough:
             group = groups.get(f"n_{node}")
             for text in group.iter(f"{{{SVG_NS}}}text") if group is not None else ():
                 content = (text.text or "").replace("\xa0", " ")
-                for line in ("data", "grad"):
-                    if content.startswith(line) and lines[line]:
+                for line in lines:
+                    if content.startswith(line + " ") and lines[line]:
                         text.text = f"{line} {lines[line]}".replace(" ", "\xa0")
         for ids, colour in ((frame.active, ACTIVE), (frame.receiving, RECEIVING), (frame.edges, HIGHLIGHT)):
             for element_id in ids:
@@ -287,8 +316,9 @@ _PLAYER_JS = r"""
     lines[id] = {};
     group.querySelectorAll("text").forEach(function (t) {
       var content = t.textContent.replace(/\u00a0/g, " ");
-      if (content.indexOf("data") === 0) { lines[id].data = t; }
-      if (content.indexOf("grad") === 0) { lines[id].grad = t; }
+      Object.keys(data.initial[id]).forEach(function (key) {
+        if (content.indexOf(key + " ") === 0) { lines[id][key] = t; }
+      });
     });
   });
   var shapes = {};  // element id -> [shape, original stroke, original width]
@@ -316,8 +346,7 @@ _PLAYER_JS = r"""
       data.frames[i].updates.forEach(function (u) { state[u[0]][u[1]] = u[2]; });
     }
     Object.keys(state).forEach(function (id) {
-      setLine(id, "data", state[id].data);
-      setLine(id, "grad", state[id].grad);
+      Object.keys(state[id]).forEach(function (key) { setLine(id, key, state[id][key]); });
     });
     Object.keys(shapes).forEach(function (id) {
       shapes[id].forEach(function (s) {

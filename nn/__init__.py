@@ -12,7 +12,7 @@ if getattr(_autograd, "__distribution__", None) != "chainrule":
         "virtual environment: `make test` or `make demo` creates .venv for you."
     )
 
-from nn import data  # noqa: E402
+from nn import data, diagram  # noqa: E402  (diagram registers the Walkthrough's network view)
 from nn.layers import MLP, Layer, Neuron  # noqa: E402
 from nn.losses import (  # noqa: E402
     bce_with_logits,
@@ -39,6 +39,7 @@ __all__ = [
     "binary_cross_entropy",
     "cross_entropy",
     "data",
+    "diagram",
     "fit",
     "hinge_loss",
     "mse_loss",

@@ -35,6 +35,17 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
 
+    def diagram(self, x=None, loss: Value | None = None, **options):  # -> autograd.Graph
+        """The network as a neuron diagram: circles for inputs and neurons, one edge per weight.
+
+        With an input `x`, each neuron also shows its output; with `loss` (one sample's loss, after
+        `loss.backward()`), also the gradients: ∂L/∂output, δ = ∂L/∂z and ∂L/∂w on each weight.
+        Returns the same `Graph` type as `Value.draw()` (inline in Jupyter, `.render()`, `.source`).
+        """
+        from nn.diagram import diagram
+
+        return diagram(self, x, loss, **options)
+
     def _label_parameters(self) -> None:
         """Label each parameter with a short form of its name, so graphs show which weight is which."""
         for name, p in self.named_parameters():
