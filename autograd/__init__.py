@@ -9,7 +9,18 @@ from autograd.functional import GradcheckError, grad, gradcheck, value_and_grad
 from autograd.graph import edges, topological_order
 from autograd.render import GraphvizNotFound, RenderError, render_dot
 from autograd.steps import ForwardStep, Step, backprop_steps, forward_steps
-from autograd.value import CONSTANT, INPUT, PARAMETER, RESULT, Value, dot, is_grad_enabled, no_grad, sum
+from autograd.value import (
+    CONSTANT,
+    INPUT,
+    PARAMETER,
+    RESULT,
+    Value,
+    dot,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    sum,
+)
 from autograd.walkthrough import Walkthrough
 
 __all__ = [
@@ -30,6 +41,7 @@ __all__ = [
     "dot",
     "draw",
     "edges",
+    "enable_grad",
     "forward_steps",
     "grad",
     "gradcheck",

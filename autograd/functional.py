@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from numbers import Real
 
-from autograd.value import Number, Value, _real, no_grad
+from autograd.value import CONSTANT, Number, Value, _real, enable_grad, no_grad
 
 Argnums = int | tuple[int, ...]
 
@@ -20,7 +21,9 @@ def value_and_grad(
     """Turn ``f(*values) -> Value`` into a function returning ``(f's value, its gradient)``.
 
     The gradient is taken with respect to the positional argument(s) `argnums`: one float for
-    an int, a tuple of floats for a tuple. Arguments may be numbers or Values.
+    an int, a tuple of floats for a tuple. Arguments may be numbers or Values; the other arguments
+    reach `f` as Values too (numbers become constants), so `f` may call `.tanh()` on any of them.
+    Like `torch.func.grad` it is a function transform: it works inside `no_grad()` as well.
     """
     positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     if not positions or not all(isinstance(i, int) for i in positions):
@@ -33,7 +36,9 @@ def value_and_grad(
             if not -len(args) <= i < len(args):
                 raise ValueError(f"argnums {i} is out of range for {len(args)} positional argument(s)")
             args[i] = Value(_data(args[i]), label=f"arg{i % len(args)}")
-        out = f(*args)
+        args = [Value(arg, kind=CONSTANT) if isinstance(arg, Real) else arg for arg in args]  # the others
+        with enable_grad():  # a transform records its own graph, even inside no_grad()
+            out = f(*args)
         if not isinstance(out, Value):
             raise TypeError(f"the function must return a Value, got {type(out).__name__}")
         out.backward()

@@ -12,7 +12,9 @@ written as formulas of the inputs' data and the output value.
 
 from __future__ import annotations
 
+import copy
 import math
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import repeat
@@ -35,7 +37,19 @@ PARAMETER = "parameter"  # a weight or bias (set by nn)
 RESULT = "result"  # made by an operation
 LEAF_KINDS = (INPUT, CONSTANT, PARAMETER)
 
-_grad_enabled = True  # switched off inside `no_grad()`
+
+
+class _GradMode(threading.local):
+    """Whether operations record the graph, per thread (like PyTorch): `no_grad()` switches it off."""
+
+    enabled = True
+
+
+_grad_mode = _GradMode()
+# How many `no_grad()` blocks are open, in all threads together. Almost always 0, so an operation
+# reads this one global int and only looks at its own thread's mode while some block is open.
+_open_no_grad_blocks = 0
+_open_blocks_lock = threading.Lock()
 
 
 def _real(data: object, what: str = "Value") -> float:
@@ -318,8 +332,74 @@ class Value:
     def __ge__(self, other: Operand) -> bool:
         return self.data >= _data_of(other)
 
-    def __float__(self) -> float:
+    # Python's number protocols. The rule: nothing may silently drop a gradient. `float(v)` is
+    # what `math.exp(v)`, `math.log(v)`, ... call behind the scenes, so it refuses and points to
+    # the Value's own method; `v.item()` and `v.data` give the number when that is what you mean.
+    # int/round/floor/ceil/trunc are step functions whose derivative is 0 wherever it exists (as
+    # in PyTorch), so a plain number loses nothing. bool and format read the number, as in PyTorch.
+
+    def item(self) -> float:
+        """The number this Value holds, as a plain float (PyTorch's name; the same as `.data`)."""
         return self.data
+
+    def __float__(self) -> float:
+        raise TypeError(
+            "float(v) and math functions such as math.exp(v) would drop the gradient of a Value: use the "
+            "Value's own method (v.exp(), v.log(), v.sqrt(), v.tanh(), v.sin(), ...) to keep it, or "
+            "v.item() (or v.data) for the plain number"
+        )
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __round__(self, ndigits: int | None = None) -> int | float:
+        return round(self.data, ndigits)
+
+    def __trunc__(self) -> int:
+        return math.trunc(self.data)
+
+    def __floor__(self) -> int:
+        return math.floor(self.data)
+
+    def __ceil__(self) -> int:
+        return math.ceil(self.data)
+
+    def __bool__(self) -> bool:
+        """True when the number is not 0 (like `bool(float)` and PyTorch): ``if Value(0.0):`` is not taken."""
+        return bool(self.data)
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats the number, like a float; an empty spec gives the repr."""
+        return format(self.data, spec) if spec else repr(self)
+
+    # ---- copying and pickling ----------------------------------------------------------------
+    # pickle and copy.deepcopy walk objects recursively, so a graph 100,000 nodes deep would hit
+    # Python's recursion limit. The root's recipe therefore starts with all of its ancestors in
+    # topological order: each one is written after its parents, so nothing nests deeply.
+
+    def __reduce_ex__(self, protocol: int) -> tuple:
+        if not self.parents or _copying.after_parents.pop(id(self), None) is not None:
+            return _restore, self._fields()
+        ancestors = graph.topological_order(self)[:-1]
+        _copying.after_parents = {id(node): node for node in ancestors}  # their parents come earlier
+        return _restore_after_ancestors, ((*ancestors, _AncestorsWritten()), *self._fields())
+
+    def _fields(self) -> tuple:
+        extra = getattr(self, "__dict__", None) or None  # attributes a subclass or a user added
+        return type(self), self.data, self.grad, self.label, self.kind, self.op, self.parents, self.local_grads, extra
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Value:
+        """`copy.deepcopy(v)`: a copy of the whole graph, made parents first (no recursion)."""
+        for node in graph.topological_order(self):
+            if id(node) not in memo:
+                cls, *fields, parents, local_grads, extra = node._fields()
+                parents = tuple(memo[id(p)] for p in parents)
+                memo[id(node)] = _restore(cls, *fields, parents, local_grads, copy.deepcopy(extra, memo))
+        return memo[id(self)]
+
+    def __copy__(self) -> Value:
+        """`copy.copy(v)`: a new node with the same number, operation and parents."""
+        return _restore(*self._fields())
 
     def __repr__(self) -> str:
         text = f"Value(data={self.data:.4g}, grad={self.grad:.4g}"
@@ -367,19 +447,66 @@ def dot(weights: Iterable[Operand], inputs: Iterable[Operand]) -> Value:
 def no_grad() -> Iterator[None]:
     """Inside this block operations still compute values but record no parents (no graph).
 
-    The switch is per process (not per thread), like a plain global flag.
+    Like PyTorch's, the switch is per thread: a block in one thread never changes what another
+    thread records, and blocks nest (leaving one restores the mode it found).
     """
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
+    global _open_no_grad_blocks
+    with _open_blocks_lock:
+        _open_no_grad_blocks += 1
+    previous, _grad_mode.enabled = _grad_mode.enabled, False
     try:
         yield
     finally:
-        _grad_enabled = previous
+        _grad_mode.enabled = previous
+        with _open_blocks_lock:
+            _open_no_grad_blocks -= 1
+
+
+@contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record the graph inside this block even within `no_grad()` (this thread only), as in PyTorch."""
+    previous, _grad_mode.enabled = _grad_mode.enabled, True
+    try:
+        yield
+    finally:
+        _grad_mode.enabled = previous
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside a `no_grad()` block."""
-    return _grad_enabled
+    """True unless this thread is inside a `no_grad()` block."""
+    return _grad_mode.enabled
+
+
+# ---- copying and pickling -------------------------------------------------------------------
+
+
+class _Copying(threading.local):
+    def __init__(self) -> None:
+        self.after_parents: dict[int, Value] = {}  # nodes whose parents are written before them
+
+
+_copying = _Copying()
+
+
+class _AncestorsWritten:
+    """Written after a root's ancestors: the walk is over, so forget them (and let them be freed)."""
+
+    def __reduce__(self) -> tuple:
+        _copying.after_parents = {}
+        return type(None), ()
+
+
+def _restore(cls, data, grad, label, kind, op, parents, local_grads, extra) -> Value:
+    node = cls.__new__(cls)
+    node.data, node.grad, node.label, node.kind = data, grad, label, kind
+    node.op, node.parents, node.local_grads = op, tuple(parents), tuple(local_grads)
+    if extra:
+        node.__dict__.update(extra)
+    return node
+
+
+def _restore_after_ancestors(ancestors, *fields) -> Value:
+    return _restore(*fields)  # the ancestors were rebuilt first, only to keep the recursion shallow
 
 
 # ---- micrograd compatibility ----------------------------------------------------------------
@@ -429,7 +556,7 @@ def _record_micrograd_node(node: Value, children: Iterable[Value], op: str) -> N
         if not isinstance(parent, Value):
             raise TypeError(f"Value _children must all be Values, got {type(parent).__name__}: {parent!r}")
     node.kind = RESULT
-    if _grad_enabled:
+    if is_grad_enabled():
         node.op = op
         node.parents = parents
         node.local_grads = (0.0,) * len(parents)
@@ -475,7 +602,7 @@ def _result(op: str, data: float, parents: tuple[Value, ...], local_grads: tuple
     out.grad = 0.0
     out.label = ""
     out.kind = RESULT
-    if _grad_enabled:
+    if not _open_no_grad_blocks or _grad_mode.enabled:  # the first test is all the common case costs
         out.op = op
         out.parents = parents
         out.local_grads = local_grads
