@@ -40,3 +40,14 @@ def test_readme_benchmark_table_is_the_scripts_output_not_typed():
     import readme
 
     assert readme.section("benchmark table", bench.report(results)) in (ROOT / "README.md").read_text()
+
+
+def test_attribute_cost_benchmark_runs_on_a_tiny_size():
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "attributes.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "bytes per node (tracemalloc)" in done.stdout and "with / without" in done.stdout
