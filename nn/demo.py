@@ -1,13 +1,15 @@
-"""`make demo`: the seed document's story in the terminal, and three files to open afterwards.
+"""`make demo`: one small network computed and back-propagated by hand in the terminal, then a trained one.
 
-Builds the three-layer network, prints its forward steps and its backward chain-rule steps, trains
-a moons classifier with a progress bar, and writes out/three_layer.svg, out/backprop.html and
-out/moons.png.
+Builds the worked example (3 inputs, 2 ReLU hidden nodes, 1 sigmoid output), prints its forward
+steps and its backward chain-rule steps, trains a moons classifier with a progress bar and prints
+its decision boundary, and writes out/three_layer.svg and out/backprop.html (plus out/moons.png
+when matplotlib is installed: `make notebooks` and `make test` install it; the demo does not need it).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
 import time
 from pathlib import Path
@@ -16,14 +18,19 @@ import autograd
 import nn
 from autograd.files import atomic_write
 from autograd.steps import steps_table
-from nn import data, examples
+from nn import data, examples, plot
+
+
+def have_matplotlib() -> bool:
+    """True when matplotlib is installed (the demo draws out/moons.png only then; it does not need it)."""
+    return importlib.util.find_spec("matplotlib") is not None
 
 
 def heading(text: str) -> None:
     print(f"\n{text}\n{'=' * len(text)}")
 
 
-def seed_story(out: Path) -> None:
+def worked_example(out: Path) -> None:
     heading("1. The three-layer network (3 inputs, 2 ReLU hidden nodes, 1 sigmoid output)")
     model = examples.three_layer_network()
     print(model)
@@ -64,13 +71,18 @@ def train_moons(out: Path) -> None:
         f"trained in {time.perf_counter() - start:.1f} s: loss {history.loss[-1]:.4f}, "
         f"training accuracy {history.accuracy[-1]:.0%}"
     )
+    print("\nThe decision boundary: · where the model says 'lower moon' (o), blank for 'upper moon' (x)")
+    print(plot.text_decision_boundary(model, X, labels))
+    if have_matplotlib():
+        moons_picture(model, X, labels, history, out / "moons.png")
 
+
+def moons_picture(model: nn.MLP, X: list[list[float]], labels: list[int], history: nn.History, path: Path) -> None:
+    """The decision boundary and the loss curve as a PNG (matplotlib)."""
     import matplotlib
 
     matplotlib.use("Agg")  # no screen needed
     import matplotlib.pyplot as plt
-
-    from nn import plot
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     plot.decision_boundary(model, X, labels, ax=left)
@@ -80,7 +92,7 @@ def train_moons(out: Path) -> None:
     figure.tight_layout()
     picture = io.BytesIO()
     figure.savefig(picture, dpi=100, format="png")
-    atomic_write(out / "moons.png", picture.getvalue())
+    atomic_write(path, picture.getvalue())
     plt.close(figure)
 
 
@@ -89,15 +101,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the three files (default out/)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    seed_story(args.out)
+    worked_example(args.out)
     train_moons(args.out)
     heading("4. Open these")
-    for name, what in (
+    files = [
         ("three_layer.svg", "the graph, with values, gradients and local derivatives"),
         ("backprop.html", "the step-through player (any browser, offline)"),
-        ("moons.png", "the trained classifier's decision boundary and loss curve"),
-    ):
+    ]
+    if have_matplotlib():
+        files.append(("moons.png", "the trained classifier's decision boundary and loss curve"))
+    for name, what in files:
         print(f"  {args.out / name}  {what}")
+    if not have_matplotlib():
+        print("  (with matplotlib installed, e.g. after `make notebooks`, the demo also draws out/moons.png)")
     print("\nNotebooks: `make notebooks` starts JupyterLab on notebooks/ (01 to 04, in order).")
 
 

@@ -1,8 +1,8 @@
-"""The seed document's worked example: one small network used everywhere (notebooks, demo, tests).
+"""The course's worked example: one small network used everywhere (notebooks, demo, tests).
 
 Three inputs, two ReLU hidden nodes, one sigmoid output, with numbers chosen so a learner can
-follow them by hand: hidden node 1's weighted sum is the seed's 1.5; hidden node 2's is negative,
-so ReLU switches it off until the bias switches it back on.
+follow them by hand: hidden node 1's weighted sum is 0.5*1 + (-0.25)*2 + 0.5*3 = 1.5; hidden node
+2's is negative, so ReLU switches it off until the bias switches it back on.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ TARGET = 1.0
 
 
 def three_layer_network(bias: bool = True) -> MLP:
-    """3 inputs -> 2 ReLU hidden nodes -> 1 sigmoid output, with the seed's numbers."""
+    """3 inputs -> 2 ReLU hidden nodes -> 1 sigmoid output, with the worked example's numbers."""
     hidden_bias = HIDDEN_BIAS if bias else [0.0, 0.0]
     output_bias = OUTPUT_BIAS if bias else [0.0]
     return MLP.from_layers(

@@ -1,4 +1,5 @@
-"""Pictures for training (matplotlib, from the `notebooks` extra): decision boundaries and curves."""
+"""Pictures for training: decision boundaries and curves with matplotlib (from the `notebooks` extra),
+and a decision boundary as text for the terminal (no dependencies: `make demo` prints one)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,29 @@ def decision_boundary(model: Module, X: Sequence[Sequence[float]], y: Sequence[i
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     return ax
+
+
+def text_decision_boundary(
+    model: Module, X: Sequence[Sequence[float]], y: Sequence[int], width: int = 64, height: int = 20
+) -> str:
+    """The plane as `height` lines of `width` characters: ``·`` where `model` scores positive, blank
+    where negative, and the data on top (``o`` for a positive label, ``x`` otherwise)."""
+    xs = [p[0] for p in X]
+    ys = [p[1] for p in X]
+    x0, x1 = min(xs) - 0.25, max(xs) + 0.25
+    y0, y1 = min(ys) - 0.25, max(ys) + 0.25
+    with no_grad():  # only values are needed: no graph is recorded
+        grid = [
+            ["·" if _score(model([x0 + (x1 - x0) * (i + 0.5) / width, y1 - (y1 - y0) * (j + 0.5) / height])) > 0
+             else " " for i in range(width)]
+            for j in range(height)
+        ]  # fmt: skip
+    for (a, b), label in zip(X, y):  # each point in the cell that contains it
+        i = min(int((a - x0) / (x1 - x0) * width), width - 1)
+        j = min(int((y1 - b) / (y1 - y0) * height), height - 1)
+        grid[j][i] = "o" if label > 0 else "x"
+    border = "+" + "-" * width + "+"
+    return "\n".join([border, *("|" + "".join(row) + "|" for row in grid), border])
 
 
 def _score(out) -> float:
