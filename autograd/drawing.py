@@ -4,13 +4,17 @@
 `autograd.render` (the system ``dot`` or the pip-installed ``graphviz-pure``), so pictures work
 after a plain ``pip install``. Drawing only reads the graph; it never changes a Value.
 
-Each value is a box (label, data, grad); each operation is its own small ellipse; the edge from
-an input into an operation carries d(output)/d(input), the factor the chain rule multiplies by.
+Each value is a box (label, data, grad); each operation is its own small node. An operation has one
+labelled port per input, in the order of its inputs: the edge from an input enters at its own port,
+and the port shows d(output)/d(input), the factor the chain rule multiplies by. So every local
+derivative sits at the end of its own edge, even where edges cross. A dot product's ports pair each
+weight with its input (w1, x1, w2, x2, ...), which keeps each weight beside its input.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import math
 import os
 import re
@@ -33,6 +37,9 @@ KIND_STYLE = {
 }
 HIGHLIGHT = "#d62728"
 COLLAPSE_LEVELS = ("neuron", "layer")
+OP_FILL = "#f3f3f3"
+# Where edges enter an operation's ports, by rankdir: the side facing the inputs.
+PORT_SIDE = {"LR": "w", "RL": "e", "TB": "n", "BT": "s"}
 # nn labels parameters w<layer>.<neuron>.<input> and b<layer>.<neuron> (w0.1.2, b0.1); a lone
 # Layer's are w<neuron>.<input> and b<neuron>.
 _PARAMETER_LABEL = re.compile(r"^(?P<kind>[wb])(?P<index>\d+(?:\.\d+)*)$")
@@ -188,9 +195,11 @@ def draw(
     ids = graph.node_ids(order)  # ids from a counter, not id(): the same DOT text every run
     names = graph.node_names(root)
 
-    g = Graph(name="chainrule", graph_attr={"rankdir": rankdir, "bgcolor": "white", "nodesep": "0.15"})
-    g.attr("node", fontname="Courier", fontsize="11", style="filled")
+    g = Graph(name="chainrule", graph_attr={"rankdir": rankdir, "bgcolor": "white", "nodesep": "0.12",
+                                            "ranksep": "0.25"})  # fmt: skip
+    g.attr("node", fontname="Courier", fontsize="11", style="filled", margin="0.06,0.03")
     g.attr("edge", fontname="Courier", fontsize="10", color="#555555")
+    edge_marks = [item for item in marked if isinstance(item, tuple)]
     groups: dict[str, list[Value]] = {}
     for node in order:
         group = neuron_of(node) if cluster else None
@@ -205,10 +214,13 @@ def draw(
                 style["id"] = f"n_{ids[node]}"
             target.node(ids[node], label, **style)
             if node.parents:
-                op_style = {"shape": "ellipse", "fillcolor": "#f3f3f3", "fontsize": "12", "margin": "0.02"}
-                if element_ids:
-                    op_style["id"] = f"n_{ids[node]}op"
-                target.node(f"{ids[node]}op", node.op, **op_style, **_mark(node in marked))
+                op_id = {"id": f"n_{ids[node]}op"} if element_ids else {}
+                if show_local_grads:
+                    label = _op_table(node, rankdir, node in marked, {p for (n, p) in edge_marks if n is node})
+                    target.node(f"{ids[node]}op", label, shape="plain", style="", **op_id)
+                    continue
+                op_style = {"shape": "ellipse", "fillcolor": OP_FILL, "fontsize": "12", "margin": "0.02"}
+                target.node(f"{ids[node]}op", node.op, **op_style, **op_id, **_mark(node in marked))
 
     for group, nodes in groups.items():
         if not group:
@@ -223,15 +235,49 @@ def draw(
             continue
         op_id = f"{ids[node]}op"
         g.edge(op_id, ids[node], **_mark(node in marked), **({"id": f"o_{ids[node]}"} if element_ids else {}))
-        for i, (parent, local_grad) in enumerate(zip(node.parents, node.local_grads)):
+        for i in port_order(node):
+            parent, local_grad = node.parents[i], node.local_grads[i]
             attrs = _mark((node, parent) in marked)
             if element_ids:
                 attrs["id"] = f"e_{ids[node]}_{i}"
-            if show_local_grads:
-                attrs["label"] = number(local_grad).strip()
+            head = op_id
+            if show_local_grads:  # the local derivative is written at the port the edge enters
+                head = f"{op_id}:p{i}:{PORT_SIDE[rankdir]}"
                 attrs["tooltip"] = f"d{names[node]}/d{names[parent]} = {local_grad:.6g}"
-            g.edge(ids[parent], op_id, **attrs)
+            g.edge(ids[parent], head, **attrs)
     return g
+
+
+def port_order(node: Value) -> list[int]:
+    """The order of an operation's input ports (top to bottom): its inputs' order, except that a
+    dot product pairs each weight with its input (w1, x1, w2, x2, ...)."""
+    n = len(node.parents)
+    if node.op == "dot" and n % 2 == 0:
+        half = n // 2
+        return [i + k * half for i in range(half) for k in (0, 1)]
+    return list(range(n))
+
+
+def _op_table(node: Value, rankdir: str, marked: bool, marked_parents: set[Value]) -> str:
+    """An operation as a small table: one port per input showing d(node)/d(input), then the op's name."""
+    border = HIGHLIGHT if marked else "#777777"
+    cells = []
+    for i in port_order(node):
+        colour = f' color="{HIGHLIGHT}"' if node.parents[i] in marked_parents else ""
+        grad = html.escape(number(node.local_grads[i]).strip())
+        cells.append(f'<td port="p{i}"{colour}><font point-size="10">{grad}</font></td>')
+    name = f'<font point-size="12">{html.escape(node.op)}</font>'
+    if rankdir in ("LR", "RL"):  # ports in a column, the name beside them
+        rows = [f"<tr>{cell}</tr>" for cell in cells]
+        side = f'<td rowspan="{len(cells)}" bgcolor="{OP_FILL}">{name}</td>'
+        rows[0] = rows[0][:-5] + side + "</tr>" if rankdir == "LR" else "<tr>" + side + rows[0][4:]
+    else:  # ports in a row, the name below (TB) or above (BT) them
+        ports = f"<tr>{''.join(cells)}</tr>"
+        title = f'<tr><td colspan="{len(cells)}" bgcolor="{OP_FILL}">{name}</td></tr>'
+        rows = [ports, title] if rankdir == "TB" else [title, ports]
+    width = ' cellpadding="2"'
+    return (f'<<table border="{3 if marked else 1}" cellborder="1" cellspacing="0"{width} color="{border}" '
+            f'bgcolor="white">{"".join(rows)}</table>>')  # fmt: skip
 
 
 def _draw_collapsed(order, level, rankdir, show_data, show_grad, max_nodes) -> Graph:

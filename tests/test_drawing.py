@@ -48,8 +48,8 @@ def test_a_one_sample_mlp_loss_renders():
 
 
 GOLDEN_PRODUCT = """digraph chainrule {
-	graph [bgcolor=white nodesep=0.15 rankdir=LR]
-	node [fontname=Courier fontsize=11 style=filled]
+	graph [bgcolor=white nodesep=0.12 rankdir=LR ranksep=0.25]
+	node [fontname=Courier fontsize=11 margin="0.06,0.03" style=filled]
 	edge [color="#555555" fontname=Courier fontsize=10]
 	v0 [label="a
 data          2
@@ -60,10 +60,13 @@ grad          2" color="#2f6db5" fillcolor="#d4e6f9" shape=box style=filled]
 	v2 [label="c
 data          6
 grad          1" color="#444444" fillcolor="#ffffff" shape=box style=filled]
-	v2op [label="*" fillcolor="#f3f3f3" fontsize=12 margin=0.02 shape=ellipse]
+	v2op [label=<<table border="1" cellborder="1" cellspacing="0" cellpadding="2" color="#777777" bgcolor="white">\
+<tr><td port="p0"><font point-size="10">3</font></td>\
+<td rowspan="2" bgcolor="#f3f3f3"><font point-size="12">*</font></td></tr>\
+<tr><td port="p1"><font point-size="10">2</font></td></tr></table>> shape=plain style=""]
 	v2op -> v2
-	v0 -> v2op [label=3 tooltip="dc/da = 3"]
-	v1 -> v2op [label=2 tooltip="dc/db = 2"]
+	v0 -> v2op:p0:w [tooltip="dc/da = 3"]
+	v1 -> v2op:p1:w [tooltip="dc/db = 2"]
 }
 """
 
@@ -150,3 +153,75 @@ def test_bad_options_are_clear_errors():
         autograd.draw(1.0)
     with pytest.raises(ValueError, match="max_nodes"):
         Value(1.0).draw(max_nodes=0)
+
+
+# ---- layout: the order a learner expects, local derivatives at their own edge, compact ----------
+
+
+def seed_network_loss():
+    from nn import examples
+
+    model = examples.three_layer_network()
+    loss = nn.mse_loss(examples.named_forward(model, examples.labelled_inputs()), examples.TARGET)
+    loss.label = "L"
+    loss.backward()
+    return loss
+
+
+def box_centres(svg: str) -> dict[str, tuple[float, float]]:
+    """The centre of each value box, by its title (first text line)."""
+    centres = {}
+    for group in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}g"):
+        texts = [t for t in group.iter("{http://www.w3.org/2000/svg}text") if t.text]
+        if group.get("class") == "node" and texts:
+            centres.setdefault(texts[0].text.strip(), (float(texts[0].get("x")), float(texts[0].get("y"))))
+    return centres
+
+
+def test_inputs_read_top_to_bottom_and_each_weight_sits_beside_its_input():
+    svg = seed_network_loss().draw().pipe(format="svg").decode()
+    at = box_centres(svg)
+    assert at["x1"][1] < at["x2"][1] < at["x3"][1]
+    # a dot product's ports pair each weight with its input: w1, x1, w2, x2, ...
+    s = autograd.dot([Value(1.0, label="wa"), Value(2.0, label="wb")], [Value(3.0, label="xa"), Value(4.0, label="xb")])
+    s.label = "s"
+    assert autograd.drawing.port_order(s) == [0, 2, 1, 3]
+    at = box_centres(s.draw().pipe(format="svg").decode())
+    assert at["wa"][1] < at["xa"][1] < at["wb"][1] < at["xb"][1]
+    assert at["wa"][0] < at["s"][0]  # left to right: inputs, then what is computed from them
+
+
+def test_each_local_derivative_is_written_at_the_port_its_edge_enters():
+    o = classic_neuron()
+    source = o.draw().source
+    ids = {v: f"v{i}" for i, v in enumerate(autograd.topological_order(o))}
+    for node in ids:
+        for i, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+            # the edge parent -> op enters port p<i>, and port p<i> shows d(node)/d(parent)
+            assert f"{ids[parent]} -> {ids[node]}op:p{i}:w" in source
+            port = rf'<td port="p{i}"[^>]*><font point-size="10">([^<]*)</font>'
+            cell = re.search(port, _op_label(source, ids[node]))
+            assert cell.group(1) == autograd.drawing.number(local).strip()
+    svg_text = "\n".join(svg_texts(o.draw().pipe(format="svg").decode()))
+    assert "tanh" in svg_text and "0.5" in svg_text
+
+
+def _op_label(source: str, node_id: str) -> str:
+    return re.search(rf"\t{node_id}op \[label=<(.*?)> shape=plain", source, re.S).group(1)
+
+
+def test_every_rankdir_puts_the_ports_on_the_side_facing_the_inputs():
+    o = classic_neuron()
+    for rankdir, side in autograd.drawing.PORT_SIDE.items():
+        source = o.draw(rankdir=rankdir).source
+        assert f":p0:{side} " in source
+        assert b"<svg" in o.draw(rankdir=rankdir).pipe(format="svg")
+    assert "shape=ellipse" in o.draw(show_local_grads=False).source  # without derivatives: a plain op
+
+
+def test_the_seed_network_graph_is_compact():
+    # The seed's three-layer network used to lay out 2,970 px wide (and 3,039 px in the player's
+    # copy), with every edge label given a rank of its own; labelled ports need none.
+    svg = seed_network_loss().draw(show_names=True, element_ids=True).pipe(format="svg").decode()
+    width_pt = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    assert width_pt * 96 / 72 < 2400
