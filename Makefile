@@ -1,8 +1,8 @@
 # Every target sets itself up: it creates .venv (if missing) and installs chainrule with just the
 # extras that target uses, once (one stamp file per set of extras, redone when pyproject.toml changes).
-#   make demo       chainrule and its three small dependencies (graphviz, graphviz-pure, tqdm)
-#   make notebooks  + JupyterLab, ipywidgets, matplotlib             (the `notebooks` extra)
-#   make test       + pytest, nbmake, Playwright, micrograd, ruff... (the `dev` extra; CI uses it too)
+#   make demo       chainrule's three small dependencies (graphviz, graphviz-pure, tqdm)
+#   make notebooks  chainrule + JupyterLab, ipywidgets, matplotlib   (the `notebooks` extra)
+#   make test       chainrule + pytest, nbmake, Playwright, micrograd, ruff... (the `dev` extra; CI too)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -25,8 +25,13 @@ $(PY):
 	$(PY) -c 'import pip, sys; sys.exit(tuple(map(int, pip.__version__.split(".")[:2])) < (21, 3))' \
 		|| $(PIP) --upgrade pip
 
+# The demo runs from this checkout (`python -m nn.demo`), so it installs only chainrule's three
+# dependencies, read from pyproject.toml: building chainrule itself would add a quarter to the
+# demo's time. (Python 3.10 has no tomllib: there the demo installs chainrule as the others do.)
+DEPENDENCIES = $(shell $(PYTHON) -c 'import shlex, tomllib; print(*map(shlex.quote, tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' 2>/dev/null)
+
 $(DEMO_STAMP): pyproject.toml | $(PY)
-	$(PIP) -e .
+	$(PIP) $(or $(DEPENDENCIES),-e .)
 	touch $@
 
 $(NOTEBOOKS_STAMP): pyproject.toml | $(PY)
