@@ -26,34 +26,47 @@ class ForwardStep:
     index: int
     node: Value
     formula: str
+    tex: str = ""  # the same formula in LaTeX (what the player typesets)
 
     def __str__(self) -> str:
         return self.formula
 
+    def latex(self) -> str:
+        """The formula in LaTeX, e.g. ``h_{1} = \\operatorname{relu}(z_{1}) = ...``."""
+        return self.tex
 
-def formula(node: Value, names: dict[Value, str]) -> str:
-    """E.g. ``h1 = relu(z1) = relu(0.7) = 0.7``."""
+
+def formula(node: Value, names: dict[Value, str], tex: bool = False) -> str:
+    """E.g. ``h1 = relu(z1) = relu(0.7) = 0.7`` (or the same in LaTeX with ``tex=True``)."""
     infix = node.op in INFIX or node.op in ("sum", "dot", "neg") or node.op.startswith("**")
-    numbers = [f"({fmt(p.data)})" if infix and p.data < 0 else fmt(p.data) for p in node.parents]
-    symbolic, numeric = _expression(node, [names[p] for p in node.parents]), _expression(node, numbers)
-    return f"{names[node]} = {symbolic} = {numeric} = {fmt(node.data)}"
+    name = _tex if tex else str
+    value = _tex_number if tex else fmt
+    numbers = [f"({value(p.data)})" if infix and p.data < 0 else value(p.data) for p in node.parents]
+    symbols = [name(names[p]) if p.kind != CONSTANT else value(p.data) for p in node.parents]
+    symbolic, numeric = _expression(node, symbols, tex), _expression(node, numbers, tex)
+    return f"{name(names[node])} = {symbolic} = {numeric} = {value(node.data)}"
 
 
-def _expression(node: Value, args: list[str]) -> str:
+def _expression(node: Value, args: list[str], tex: bool = False) -> str:
     op = node.op
+    times, dots = (r" \cdot ", r"\ldots") if tex else ("*", "...")
     if op in INFIX and len(args) == 2:
-        return f"{args[0]} {op} {args[1]}"
+        if tex and op == "/":
+            return rf"\frac{{{args[0]}}}{{{args[1]}}}"
+        return f"{args[0]}{times}{args[1]}" if tex and op == "*" else f"{args[0]} {op} {args[1]}"
     if op.startswith("**"):
-        return f"{args[0]}{op}"
+        return f"{{{args[0]}}}^{{{op[2:]}}}" if tex else f"{args[0]}{op}"
     if op == "neg":
         return f"-{args[0]}"
     if op == "sum":
-        terms = args if len(args) <= MAX_TERMS else [*args[:2], "...", args[-1]]
+        terms = args if len(args) <= MAX_TERMS else [*args[:2], dots, args[-1]]
         return " + ".join(terms)
     if op == "dot":
         half = len(args) // 2
-        terms = [f"{w}*{x}" for w, x in zip(args[:half], args[half:])]
-        return " + ".join(terms if len(terms) <= MAX_TERMS else [*terms[:2], "...", terms[-1]])
+        terms = [f"{w}{times}{x}" for w, x in zip(args[:half], args[half:])]
+        return " + ".join(terms if len(terms) <= MAX_TERMS else [*terms[:2], dots, terms[-1]])
+    if tex:
+        return rf"\operatorname{{{op}}}\left({', '.join(args)}\right)"
     return f"{op}({', '.join(args)})"
 
 
@@ -61,7 +74,9 @@ def forward_steps(root: Value) -> list[ForwardStep]:
     """Every computed node in the order it was computed (parents first), with its formula."""
     names = node_names(root)
     computed = [node for node in graph.topological_order(root) if node.parents]
-    return [ForwardStep(i, node, formula(node, names)) for i, node in enumerate(computed)]
+    return [
+        ForwardStep(i, node, formula(node, names), formula(node, names, tex=True)) for i, node in enumerate(computed)
+    ]
 
 
 @dataclass(frozen=True)
@@ -84,23 +99,36 @@ class Step:
     node_name: str
     parent_name: str
 
-    def explain(self) -> str:
-        """One line, e.g. ``dL/dw1 += dL/dz1 (0.5) × dz1/dw1 (2) = 1 → dL/dw1 = 1``."""
+    def explain(self, ascii: bool = False) -> str:  # noqa: A002
+        """One line that keeps the three numbers apart: the gradient so far, the local derivative, the result.
+
+        ``∂L/∂w1 += ∂L/∂z1 · ∂z1/∂w1 = 0.5 × 2 = 1   (local derivative ∂z1/∂w1 = 2; now ∂L/∂w1 = 1)``.
+        With ``ascii=True`` the same in plain ASCII (``dL/dw1 += dL/dz1 * dz1/dw1 = ...``), for terminals.
+        """
         r, n, p = self.root_name, self.node_name, self.parent_name
+        d, times, dot = ("d", "*", "*") if ascii else ("∂", "×", "·")
+        local = f"{d}{n}/{d}{p}"
         return (
-            f"d{r}/d{p} += d{r}/d{n} ({fmt(self.upstream)}) × d{n}/d{p} ({fmt(self.local_grad)}) "
-            f"= {fmt(self.contribution)} → d{r}/d{p} = {fmt(self.parent_grad)}"
+            f"{d}{r}/{d}{p} += {d}{r}/{d}{n} {dot} {local} = {fmt(self.upstream)} {times} {_factor(self.local_grad)}"
+            f" = {fmt(self.contribution)}   (local derivative {local} = {fmt(self.local_grad)};"
+            f" now {d}{r}/{d}{p} = {fmt(self.parent_grad)})"
         )
 
     def latex(self) -> str:
-        """The same step in LaTeX, for notebooks."""
+        """The same step in LaTeX: the local derivative is marked as such, so it cannot pass for the result."""
         r, n, p = _tex(self.root_name), _tex(self.node_name), _tex(self.parent_name)
+        total = rf"\frac{{\partial {r}}}{{\partial {p}}}"
         return (
-            rf"\frac{{\partial {r}}}{{\partial {p}}} \mathrel{{+}}= \frac{{\partial {r}}}{{\partial {n}}}"
-            rf" \cdot \frac{{\partial {n}}}{{\partial {p}}} = {fmt(self.upstream)} \times {fmt(self.local_grad)}"
-            rf" = {fmt(self.contribution)} \;\Rightarrow\;"
-            rf" \frac{{\partial {r}}}{{\partial {p}}} = {fmt(self.parent_grad)}"
+            rf"{total} \mathrel{{+}}= \frac{{\partial {r}}}{{\partial {n}}}"
+            rf" \cdot \underbrace{{\frac{{\partial {n}}}{{\partial {p}}}}}_{{\text{{local}}}}"
+            rf" = {_tex_number(self.upstream)} \times {_tex_factor(self.local_grad)} = {_tex_number(self.contribution)}"
+            rf" \quad\Rightarrow\quad {total} = {_tex_number(self.parent_grad)}"
         )
+
+
+def _factor(x: float) -> str:
+    """A number as the second factor of a product: negative ones in parentheses."""
+    return f"({fmt(x)})" if x < 0 else fmt(x)
 
 
 def backprop_steps(root: Value) -> Iterator[Step]:
@@ -109,15 +137,21 @@ def backprop_steps(root: Value) -> Iterator[Step]:
     First every gradient of the graph is set to 0 and root's to 1. The edges come in exactly
     the order `backward()` applies them, so afterwards every `.grad` equals what `backward()`
     gives from zero. As in `backward()`, a node whose gradient is 0 passes nothing back.
+    Constants (the 1 in ``h - 1``) need no gradient, since nothing can change them: their edges are
+    applied as `backward()` does but yield no step.
     """
     names = node_names(root)
     root_name = names[root]
     root.zero_grad()
     root.grad = 1.0
-    for index, (node, parent, i) in enumerate(graph.edges(root)):
+    index = -1
+    for node, parent, i in graph.edges(root):
         upstream, local_grad = node.grad, node.local_grads[i]
         contribution = local_grad * upstream if upstream != 0.0 else 0.0
         parent.grad += contribution
+        if parent.kind == CONSTANT:
+            continue
+        index += 1
         yield Step(
             index=index, node=node, parent=parent, parent_index=i,
             local_grad=local_grad, upstream=upstream, contribution=contribution, parent_grad=parent.grad,
@@ -126,13 +160,28 @@ def backprop_steps(root: Value) -> Iterator[Step]:
 
 
 def _tex(name: str) -> str:
-    """A node name as LaTeX: w1 -> w_{1}; anything unusual as upright text."""
-    match = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name)
+    """A node name as LaTeX: w1 -> w_{1}, w0.1.2 -> w_{0.1.2}; anything unusual as upright text."""
+    match = re.fullmatch(r"([A-Za-z]+)_?(\d+(?:\.\d+)*)", name)
     if match:
         return f"{match.group(1)}_{{{match.group(2)}}}"
-    if re.fullmatch(r"[A-Za-z]", name) or re.fullmatch(r"-?[\d.e+-]+", name):
+    if re.fullmatch(r"[A-Za-z]", name):
         return name
-    return r"\text{" + re.sub(r"([_{}#$%&])", r"\\\1", name) + "}"
+    if re.fullmatch(r"-?[\d.e+-]+", name):
+        return _tex_number(float(name))
+    return r"\text{" + re.sub(r"[{}\\$#%&^~]", " ", name) + "}"  # plain text: no LaTeX specials inside
+
+
+def _tex_number(x: float) -> str:
+    """A number as LaTeX, 4 significant digits: 1e-05 -> 1 \\times 10^{-5}; inf -> \\infty."""
+    text = fmt(x)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return text.replace("inf", r"\infty")
+
+
+def _tex_factor(x: float) -> str:
+    return f"({_tex_number(x)})" if x < 0 else _tex_number(x)
 
 
 def steps_table(root: Value) -> str:
@@ -145,7 +194,9 @@ def steps_table(root: Value) -> str:
         lines += [title, "  " + ", ".join(known), ""] if known else []
     lines += ["Forward pass (each node from its parents)"]
     lines += [f"  {s.index + 1:>4}  {s.formula}" for s in forward_steps(root)]
-    lines += ["", f"Backward pass (chain rule, one edge at a time; d{names[root]}/d{names[root]} = 1)"]
-    lines += [f"  {s.index + 1:>4}  {s.explain()}" for s in backprop_steps(root)]
+    r = names[root]
+    lines += ["", f"Backward pass (chain rule, one edge at a time, starting from d{r}/d{r} = 1;"]
+    lines += ["  constants need no gradient, so their edges have no step)"]
+    lines += [f"  {s.index + 1:>4}  {s.explain(ascii=True)}" for s in backprop_steps(root)]
     lines += ["", "Gradients"] + [f"  d{names[root]}/d{names[n]} = {fmt(n.grad)}" for n in leaves]
     return "\n".join(lines)

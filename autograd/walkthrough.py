@@ -4,9 +4,10 @@
 which node and edge to highlight and which numbers to fill in. The same frames drive
 
 * a self-contained HTML+JS player (Jupyter display, `nbconvert` HTML, `save("backprop.html")`):
-  First / Prev / Play / Next / Last, a slider, arrow keys, the explanation and its LaTeX;
-  where scripts do not run, a static picture (PNG data URI) and the list of steps show instead;
-* `widget()`, an ipywidgets viewer for a live kernel.
+  First / Prev / Play / Next / Last, a slider, arrow keys, zoom and pan, a view that follows the
+  step, the explanation and its formula typeset as MathML (see `autograd.player`); where scripts
+  do not run, a static picture (PNG data URI, text at its natural size) and the list of steps;
+* `widget()`, the same player as a Jupyter widget (anywidget) whose frame a live kernel can set.
 
 Building a Walkthrough runs `backprop_steps(root)`: afterwards every `.grad` of the graph is what
 `backward()` gives from zero.
@@ -14,10 +15,8 @@ Building a Walkthrough runs `backprop_steps(root)`: afterwards every `.grad` of 
 
 from __future__ import annotations
 
-import copy
+import base64
 import hashlib
-import html
-import json
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -25,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograd import graph
+from autograd import graph, player
 from autograd.drawing import HIGHLIGHT, Graph, number
 from autograd.files import atomic_write
 from autograd.render import render_dot
@@ -36,6 +35,7 @@ SVG_NS = "http://www.w3.org/2000/svg"
 UNKNOWN = f"{'?':>10}"
 ACTIVE = "#ff7f0e"  # the node whose gradient flows back
 RECEIVING = "#2ca02c"  # the parent that receives it
+STATIC_MAX_PIXELS = 1_200_000  # the static picture's budget (a PNG in every saved page and notebook)
 
 
 @dataclass
@@ -49,6 +49,7 @@ class Frame:
     receiving: list[str] = field(default_factory=list)  # element ids drawn in RECEIVING
     edges: list[str] = field(default_factory=list)  # edge ids drawn in HIGHLIGHT
     updates: list[tuple[str, str, str]] = field(default_factory=list)  # (node id, "data"/"grad", text)
+    focus: list[str] = field(default_factory=list)  # element ids the text talks about (default: found by name)
 
 
 # Other views of the same walk, registered by the packages that provide them (nn registers
@@ -105,6 +106,7 @@ class Walkthrough:
             self.frames.append(Frame(
                 phase="forward",
                 text=step.formula,
+                latex=step.latex(),
                 active=[f"n_{node}", f"n_{node}op"],
                 receiving=[f"n_{ids[p]}" for p in step.node.parents],
                 edges=[f"e_{node}_{i}" for i in range(len(step.node.parents))] + [f"o_{node}"],
@@ -113,7 +115,10 @@ class Walkthrough:
         r = names[root]
         self.frames.append(Frame(
             phase="backward",
-            text=f"Start at the output: d{r}/d{r} = 1",
+            text=(
+                f"Start at the output: ∂{r}/∂{r} = 1. Then the gradient flows back one edge at a time. "
+                "Constants need no gradient (nothing can change them), so their edges get no step."
+            ),
             latex=rf"\frac{{\partial {r}}}{{\partial {r}}} = 1",
             active=[f"n_{ids[root]}"],
             updates=[(ids[root], "grad", number(1.0))],
@@ -151,7 +156,7 @@ class Walkthrough:
         """The numbers shown in every box at frame `index` (0-based)."""
         if not 0 <= index < len(self.frames):
             raise IndexError(f"frame {index} is out of range: this walkthrough has {len(self.frames)} frames")
-        shown = copy.deepcopy(self.initial)
+        shown = {node: dict(lines) for node, lines in self.initial.items()}
         for frame in self.frames[: index + 1]:
             for node, line, text in frame.updates:
                 shown[node][line] = text
@@ -181,57 +186,83 @@ class Walkthrough:
 
     # ---- the HTML player -----------------------------------------------------------------------
 
+    def focus(self, index: int) -> list[str]:
+        """The element ids frame `index` talks about: its active elements and every node its text names.
+
+        The loss in ``∂L/∂w1`` names whose gradient it is, not a node the step is about, so it counts
+        only where the text uses it otherwise (``L = v24**2``).
+        """
+        frame = self.frames[index]
+        if frame.focus:
+            return list(frame.focus)
+        titles = self._titles()
+        root = re.escape(graph.node_names(self.root)[self.root])
+        text = re.sub(rf"[∂d]{root}/", "", frame.text)
+        named = [titles[token] for token in _tokens(text) if token in titles]
+        return list(dict.fromkeys([*frame.active, *named]))
+
+    def _titles(self) -> dict[str, str]:
+        """Each node's title (its first text line, e.g. "w1") -> the element id, for titles used once."""
+        if getattr(self, "_title_ids", None) is None:
+            seen: dict[str, list[str]] = {}
+            for group in ET.fromstring(self.svg).iter(f"{{{SVG_NS}}}g"):
+                if "node" not in (group.get("class") or "").split() or not group.get("id"):
+                    continue
+                first = next(group.iter(f"{{{SVG_NS}}}text"), None)
+                if first is not None and first.text:
+                    seen.setdefault(first.text.replace("\xa0", " ").strip(), []).append(group.get("id"))
+            self._title_ids = {title: ids[0] for title, ids in seen.items() if len(ids) == 1}
+        return self._title_ids
+
+    def _note(self) -> str:
+        names = set(self._titles())
+        notes = []
+        if any(re.fullmatch(r"v\d+", name) for name in names):
+            notes.append("v0, v1, ... name values without a label by their place in the graph (counting from v0)")
+        if any(re.fullmatch(r"[wb]\d+(\.\d+)+", name) for name in names):
+            notes.append("nn names weights w<layer>.<neuron>.<input> and biases b<layer>.<neuron>, counting from 0")
+        notes.append("frames and steps count from 1")
+        return "Names: " + "; ".join(notes) + "."
+
     def _data(self) -> dict:
         return {
+            "svg": self.svg,
             "initial": self.initial,
             "frames": [
                 {
                     "phase": f.phase,
                     "text": f.text,
-                    "latex": f.latex,
+                    "math": player.mathml(f.latex),
                     "active": f.active,
                     "receiving": f.receiving,
                     "edges": f.edges,
+                    "focus": self.focus(i),
                     "updates": f.updates,
                 }
-                for f in self.frames
+                for i, f in enumerate(self.frames)
             ],
             "colours": {"active": ACTIVE, "receiving": RECEIVING, "edge": HIGHLIGHT},
+            "note": self._note(),
         }
+
+    def _static(self) -> str:
+        # 72 dpi: Graphviz's 11 pt text is 11 px, readable as it is. A very large graph is scaled down to
+        # STATIC_MAX_PIXELS (its text then gets small: the live player is the way to read such a graph).
+        box = re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) ([\d.]+)"', self.svg)
+        area = float(box.group(1)) * float(box.group(2)) if box else 0.0
+        shrink = min(1.0, (STATIC_MAX_PIXELS / area) ** 0.5) if area else 1.0
+        inches = f"{float(box.group(1)) * shrink / 72:.2f},{float(box.group(2)) * shrink / 72:.2f}" if box else None
+        png = self.graph.picture("png", dpi=72, max_inches=inches if shrink < 1.0 else None)
+        width = int.from_bytes(png[16:20], "big")  # the PNG header's width field
+        uri = "data:image/png;base64," + base64.b64encode(png).decode()
+        title = f"Forward and backward steps ({len(self)} frames)"
+        return player.static_view(uri, width, steps_table_from(self), title)
 
     def html(self) -> str:
         """The player as an HTML fragment (a div and its script), with a static fallback."""
-        payload = json.dumps(self._data(), separators=(",", ":"))
-        uid = "crw-" + hashlib.sha1((payload + self.svg).encode()).hexdigest()[:10]  # stable across runs
-        png = self.graph.to_data_uri("png", dpi=72, max_inches="18,12")  # only a fallback: kept small
-        steps_text = html.escape(steps_table_from(self))
-        script = _PLAYER_JS.replace("__ID__", uid).replace("__DATA__", payload.replace("</", "<\\/"))
-        return f"""<div class="crw" id="{uid}" tabindex="0">
-<style>{_PLAYER_CSS.replace("#ID", "#" + uid)}</style>
-<div class="crw-static">
-<img alt="computation graph with final values and gradients" src="{png}">
-<details open><summary>Forward and backward steps ({len(self.frames)} frames)</summary><pre>{steps_text}</pre></details>
-</div>
-<div class="crw-live" hidden>
-<div class="crw-graph">{self.svg}</div>
-<div class="crw-bar">
-<button type="button" data-go="first">First</button>
-<button type="button" data-go="prev">Prev</button>
-<button type="button" data-go="play">Play</button>
-<button type="button" data-go="next">Next</button>
-<button type="button" data-go="last">Last</button>
-<input type="range" class="crw-slider" min="0" max="{len(self.frames) - 1}" value="0" aria-label="frame">
-<span class="crw-count"></span>
-</div>
-<div class="crw-legend"><span style="border-color:{ACTIVE}">gradient flows from</span>
-<span style="border-color:{RECEIVING}">flows into</span>
-<span style="border-color:{HIGHLIGHT}">along this edge (its label: the local derivative)</span></div>
-<div class="crw-phase"></div>
-<div class="crw-text"></div>
-<code class="crw-latex"></code>
-</div>
-<script>{script}</script>
-</div>"""
+        data = self._data()
+        uid = "crw-" + hashlib.sha1(repr(data).encode()).hexdigest()[:10]  # stable across runs
+        return player.player_html(uid, data, self._static())
 
     def _repr_mimebundle_(self, include=None, exclude=None, **_) -> dict[str, str]:
         return {"text/html": self.html(), "text/plain": steps_table_from(self)}
@@ -239,156 +270,29 @@ class Walkthrough:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the player as one self-contained HTML file (no network needed); returns the path."""
         path = Path(path)
-        document = (
-            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
-            "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n"
-            "<title>chainrule: backprop step by step</title>\n</head>\n<body>\n"
-            f'<h1 style="font-family: sans-serif; font-size: 1.2em">Backprop, one chain-rule step at a time</h1>\n'
-            f"{self.html()}\n</body>\n</html>\n"
-        )
-        atomic_write(path, document.encode())
+        atomic_write(path, player.page(self.html(), "Backprop, one chain-rule step at a time").encode())
         return path
 
     # ---- the live widget -----------------------------------------------------------------------
 
     def widget(self):
-        """An ipywidgets viewer (slider, play, buttons) for a live kernel."""
+        """The player as a Jupyter widget (anywidget): set ``.frame`` from the kernel, or step in the page.
+
+        Saved without its widget state, the output shows the static picture and the step list instead.
+        """
         try:
-            import ipywidgets as widgets
-        except ImportError:
-            raise ImportError("Walkthrough.widget() needs ipywidgets: pip install ipywidgets") from None
-        picture = widgets.HTML()
-        text = widgets.HTMLMath()
-        slider = widgets.IntSlider(value=0, min=0, max=len(self.frames) - 1, description="frame")
-        play = widgets.Play(value=0, min=0, max=len(self.frames) - 1, interval=700)
-        widgets.jslink((play, "value"), (slider, "value"))
+            from autograd.widget import WalkthroughWidget
+        except ImportError as error:
+            raise ImportError(f"Walkthrough.widget() needs anywidget: pip install anywidget ({error})") from None
+        return WalkthroughWidget(self)
 
-        def show(change=None) -> None:
-            frame = self.frames[slider.value]
-            picture.value = f'<div style="overflow:auto">{self.frame_svg(slider.value)}</div>'
-            latex = f"<br>$${frame.latex}$$" if frame.latex else ""
-            text.value = f"<b>{frame.phase}</b> {slider.value + 1}/{len(self.frames)}: {html.escape(frame.text)}{latex}"
 
-        slider.observe(show, names="value")
-        show()
-        return widgets.VBox([picture, widgets.HBox([play, slider]), text])
+def _tokens(text: str) -> list[str]:
+    """The names in a step's text: w1, x2, w0.1.2, v24 (a trailing full stop is not part of a name)."""
+    return [token.rstrip(".") for token in re.findall(r"(?<![\w.])[A-Za-z_][\w.]*", text)]
 
 
 def steps_table_from(walkthrough: Walkthrough) -> str:
     """The walkthrough's frames as plain text (the fallback where scripts do not run)."""
     width = len(str(len(walkthrough.frames)))
     return "\n".join(f"{i + 1:>{width}} [{f.phase}] {f.text}" for i, f in enumerate(walkthrough.frames))
-
-
-_PLAYER_CSS = """
-#ID { font-family: sans-serif; outline: none; }
-#ID .crw-static img { max-width: 100%; }
-#ID .crw-graph { overflow: auto; max-height: 75vh; border: 1px solid #ddd; }
-#ID .crw-graph svg { max-width: 100%; height: auto; display: block; }
-#ID .crw-bar { display: flex; gap: 6px; align-items: center; margin: 6px 0; flex-wrap: wrap; }
-#ID .crw-bar button { padding: 3px 10px; }
-#ID .crw-slider { flex: 1; min-width: 120px; }
-#ID .crw-legend { font-size: 12px; color: #444; margin: 2px 0 6px; }
-#ID .crw-legend span { border: 2px solid; border-radius: 3px; padding: 0 4px; margin-right: 6px; }
-#ID .crw-phase { font-weight: bold; text-transform: capitalize; }
-#ID .crw-text { font-family: monospace; font-size: 14px; margin: 4px 0; white-space: pre-wrap; }
-#ID .crw-latex { color: #555; font-size: 12px; }
-"""
-
-_PLAYER_JS = r"""
-(function () {
-  var root = document.getElementById("__ID__");
-  if (!root) { return; }
-  var data = __DATA__;
-  var live = root.querySelector(".crw-live");
-  root.querySelector(".crw-static").hidden = true;
-  root.querySelector(".crw-static").style.display = "none";
-  live.hidden = false;
-  var svg = live.querySelector("svg");
-  var slider = live.querySelector(".crw-slider");
-  var playButton = live.querySelector('[data-go="play"]');
-  var index = 0, timer = null;
-  var lines = {};  // node id -> {data: <text>, grad: <text>}
-  Object.keys(data.initial).forEach(function (id) {
-    var group = svg.querySelector('[id="n_' + id + '"]');
-    if (!group) { return; }
-    lines[id] = {};
-    group.querySelectorAll("text").forEach(function (t) {
-      var content = t.textContent.replace(/\u00a0/g, " ");
-      Object.keys(data.initial[id]).forEach(function (key) {
-        if (content.indexOf(key + " ") === 0) { lines[id][key] = t; }
-      });
-    });
-  });
-  var shapes = {};  // element id -> [shape, original stroke, original width]
-  svg.querySelectorAll("g[id]").forEach(function (g) {
-    shapes[g.id] = Array.prototype.map.call(g.querySelectorAll("polygon, ellipse, path"), function (s) {
-      return [s, s.getAttribute("stroke"), s.getAttribute("stroke-width")];
-    });
-  });
-  function setLine(id, line, value) {
-    var t = lines[id] && lines[id][line];
-    if (t && value) { t.textContent = (line + " " + value).replace(/ /g, "\u00a0"); }
-  }
-  function paint(ids, colour) {
-    ids.forEach(function (id) {
-      (shapes[id] || []).forEach(function (s) {
-        s[0].setAttribute("stroke", colour);
-        s[0].setAttribute("stroke-width", "3");
-      });
-    });
-  }
-  function show(k) {
-    index = Math.max(0, Math.min(data.frames.length - 1, k));
-    var state = JSON.parse(JSON.stringify(data.initial));
-    for (var i = 0; i <= index; i++) {
-      data.frames[i].updates.forEach(function (u) { state[u[0]][u[1]] = u[2]; });
-    }
-    Object.keys(state).forEach(function (id) {
-      Object.keys(state[id]).forEach(function (key) { setLine(id, key, state[id][key]); });
-    });
-    Object.keys(shapes).forEach(function (id) {
-      shapes[id].forEach(function (s) {
-        if (s[1] === null) { s[0].removeAttribute("stroke"); } else { s[0].setAttribute("stroke", s[1]); }
-        if (s[2] === null) { s[0].removeAttribute("stroke-width"); } else { s[0].setAttribute("stroke-width", s[2]); }
-      });
-    });
-    var frame = data.frames[index];
-    paint(frame.edges, data.colours.edge);
-    paint(frame.receiving, data.colours.receiving);
-    paint(frame.active, data.colours.active);
-    slider.value = String(index);
-    live.querySelector(".crw-count").textContent = (index + 1) + " / " + data.frames.length;
-    live.querySelector(".crw-phase").textContent = frame.phase + " pass";
-    live.querySelector(".crw-text").textContent = frame.text;
-    live.querySelector(".crw-latex").textContent = frame.latex;
-    root.setAttribute("data-frame", String(index));
-  }
-  function stop() { if (timer) { clearInterval(timer); timer = null; playButton.textContent = "Play"; } }
-  function play() {
-    if (timer) { stop(); return; }
-    if (index >= data.frames.length - 1) { show(0); }
-    playButton.textContent = "Pause";
-    timer = setInterval(function () {
-      if (index >= data.frames.length - 1) { stop(); } else { show(index + 1); }
-    }, 700);
-  }
-  var actions = {
-    first: function () { stop(); show(0); },
-    prev: function () { stop(); show(index - 1); },
-    next: function () { stop(); show(index + 1); },
-    last: function () { stop(); show(data.frames.length - 1); },
-    play: play
-  };
-  live.querySelectorAll("button[data-go]").forEach(function (b) {
-    b.addEventListener("click", function () { actions[b.getAttribute("data-go")](); root.focus(); });
-  });
-  slider.addEventListener("input", function () { stop(); show(parseInt(slider.value, 10)); });
-  root.addEventListener("keydown", function (e) {
-    if (e.key === "ArrowRight") { actions.next(); e.preventDefault(); }
-    if (e.key === "ArrowLeft") { actions.prev(); e.preventDefault(); }
-  });
-  show(0);
-})();
-"""

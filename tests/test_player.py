@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def test_frames_are_forward_steps_then_a_seed_then_one_per_edge():
     computed = sum(1 for v in autograd.topological_order(o) if v.parents)
     assert len(w) == computed + 1 + edges
     assert [f.phase for f in w.frames].count("forward") == computed
-    assert w.frames[computed].text == "Start at the output: do/do = 1"
+    assert w.frames[computed].text.startswith("Start at the output: ∂o/∂o = 1.")
     assert len(autograd.Walkthrough(classic(), forward=False)) == 1 + edges
 
 
@@ -47,7 +48,8 @@ def test_page_stays_small_one_svg_plus_step_data():
     page = w.html()
     nodes = autograd.topological_order(loss)
     assert len(nodes) > 150 and len(w.steps) > 250
-    assert page.count("<svg") == 1
+    # one SVG, carried as the script's data: never as markup that a sanitiser would turn into raw text
+    assert page.count("<svg") == 1 and "<svg" not in page.split("<script>")[0]
     assert len(page) < 1_000_000, len(page)
 
 
@@ -112,8 +114,8 @@ def test_player_works_in_headless_chromium(browser, tmp_path):
     page.keyboard.press("ArrowRight")
     assert page.get_attribute(".crw", "data-frame") == "2"
 
-    page.eval_on_selector(".crw-slider", "s => { s.value = '7'; s.dispatchEvent(new Event('input')); }")
-    assert page.inner_text(".crw-count").startswith("8 /")
+    page.eval_on_selector(".crw-slider", "s => { s.value = '8'; s.dispatchEvent(new Event('input')); }")
+    assert page.inner_text(".crw-count").startswith("8 /")  # the slider counts from 1, like the counter
     assert "+=" in page.inner_text(".crw-text")  # frame 8 is a backward step with its product
 
     page.click('button[data-go="last"]')
@@ -151,17 +153,24 @@ def test_without_scripts_the_static_picture_and_steps_show(browser, tmp_path):
     context.close()
 
 
-def test_widget_viewer_changes_picture_and_text_with_the_slider():
-    pytest.importorskip("ipywidgets")
+def test_widget_shares_its_frame_with_the_kernel_and_saves_a_static_fallback():
+    pytest.importorskip("anywidget")
     w = autograd.Walkthrough(classic())
     viewer = w.widget()
-    picture, controls, text = viewer.children
-    slider = controls.children[1]
-    first_picture, first_text = picture.value, text.value
-    slider.value = len(w) - 1
-    assert picture.value != first_picture and text.value != first_text
-    assert "+=" in text.value and "$$" in text.value  # the explanation and its LaTeX
-    assert picture.value.count("<svg") == 1
+    assert viewer.frame == 0 and viewer.text.startswith(f"1 / {len(w)} forward: ")
+    viewer.frame = len(w) - 1
+    assert viewer.text == f"{len(w)} / {len(w)} backward: {w.frames[-1].text}"
+    with pytest.raises(Exception, match="frame must be in"):
+        viewer.frame = len(w)
+    data = json.loads(viewer.data)
+    assert data["svg"].startswith("<svg") and len(data["frames"]) == len(w)
+    assert "chainrulePlayer" in viewer._esm and "export default" in viewer._esm
+    bundle = viewer._repr_mimebundle_()
+    bundle = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    # without widget state (an untrusted or saved notebook) the picture and the steps still show
+    assert "data:image/png;base64," in bundle["text/html"] and "Start at the output" in bundle["text/html"]
+    assert "<svg" not in bundle["text/html"] and "<script" not in bundle["text/html"]
 
 
 def test_player_runs_in_the_notebooks_nbconvert_html_export(browser, tmp_path):
@@ -180,4 +189,124 @@ def test_player_runs_in_the_notebooks_nbconvert_html_export(browser, tmp_path):
     page.click('button[data-go="next"]')
     assert page.inner_text(".crw-count").startswith("2 /")
     assert script_errors == []  # (nbconvert's own template may try its CDN; the player needs nothing)
+    page.close()
+
+
+# ---- readable at any size: every frame's named nodes on screen, typeset maths, zoom and pan -----
+
+VISIBLE_NAMES_JS = r"""
+(rootName) => {
+  const view = document.querySelector(".crw-view").getBoundingClientRect();
+  const titles = {};
+  document.querySelectorAll(".crw-view g.node").forEach((g) => {
+    const t = g.querySelector("text");
+    if (!t) { return; }
+    const key = t.textContent.replace(/\u00a0/g, " ").trim();
+    (titles[key] = titles[key] || []).push(t);
+  });
+  const said = document.querySelector(".crw-text").textContent.split("\u2202" + rootName + "/").join("");
+  const tokens = (said.match(/(?<![\w.])[A-Za-z_][\w.]*/g) || []).map((t) => t.replace(/\.+$/, ""));
+  const seen = [];
+  for (const name of new Set(tokens)) {
+    if (!titles[name] || titles[name].length !== 1) { continue; }
+    const t = titles[name][0], r = t.getBoundingClientRect();
+    const inside = r.left >= Math.max(view.left, 0) - 0.5 && r.right <= Math.min(view.right, innerWidth) + 0.5
+      && r.top >= Math.max(view.top, 0) - 0.5 && r.bottom <= Math.min(view.bottom, innerHeight) + 0.5;
+    seen.push({ name, inside, px: parseFloat(t.getAttribute("font-size")) * t.getScreenCTM().a });
+  }
+  return seen;
+}
+"""
+
+
+def seed_loss():
+    from nn import examples
+
+    model = examples.three_layer_network()
+    loss = nn.mse_loss(examples.named_forward(model, examples.labelled_inputs()), examples.TARGET)
+    loss.label = "L"
+    return loss
+
+
+def step_through_every_frame(page, walkthrough, root_name: str) -> list[float]:
+    """Visit every frame with Next; at each, every node the text names is on screen at >= 10 px."""
+    sizes = []
+    for k in range(len(walkthrough)):
+        assert page.inner_text(".crw-count") == f"{k + 1} / {len(walkthrough)}"
+        text = page.inner_text(".crw-text")
+        assert text == walkthrough.frames[k].text
+        seen = page.evaluate(VISIBLE_NAMES_JS, root_name)
+        assert seen or k == 0 or "Start" in text, f"frame {k + 1} names no drawn node: {text}"
+        for name in seen:
+            assert name["inside"], f"frame {k + 1}: {name['name']} is off screen ({text})"
+            assert name["px"] >= 10, f"frame {k + 1}: {name['name']} drawn at {name['px']:.1f} px"
+        sizes += [name["px"] for name in seen]
+        math = page.eval_on_selector(".crw-math", "m => (x => x ? getComputedStyle(x).display : '')(m.firstChild)")
+        assert "math" in math, f"frame {k + 1} has no typeset formula"
+        body = page.inner_text("body")
+        assert "\\frac" not in body and "\\partial" not in body and "$$" not in body
+        if k + 1 < len(walkthrough):
+            page.click('button[data-go="next"]')
+    return sizes
+
+
+def open_page(browser, path):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    problems, requests = [], []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+    return page, problems, requests
+
+
+def test_seed_network_every_frame_shows_what_its_text_names_readably(browser, tmp_path):
+    loss = seed_loss()
+    w = autograd.Walkthrough(loss)
+    assert 35 <= len(w) <= 45  # 11 forward steps, the seed, one step per edge into a non-constant
+    path = w.save(tmp_path / "seed.html")
+    page, problems, requests = open_page(browser, path)
+    svg_width = page.eval_on_selector(".crw-view svg", "s => s.getBoundingClientRect().width")
+    assert svg_width > 1280  # wider than the window: following the step is what keeps it readable
+    sizes = step_through_every_frame(page, w, "L")
+    assert min(sizes) >= 10
+    assert page.eval_on_selector_all(".crw-math mfrac", "fs => fs.length") >= 3  # ∂L/∂x · ∂s/∂x ⇒ ∂L/∂x
+    assert problems == [] and requests == [path.as_uri()]
+    page.close()
+
+
+def test_zoom_buttons_wheel_fit_and_drag(browser, tmp_path):
+    path = autograd.Walkthrough(seed_loss()).save(tmp_path / "seed.html")
+    page, problems, _ = open_page(browser, path)
+
+    def scale() -> float:
+        return float(page.get_attribute(".crw", "data-scale"))
+
+    start = scale()
+    page.click('button[data-go="zoom-in"]')
+    assert scale() == pytest.approx(start * 1.25, rel=1e-3)
+    page.click('button[data-go="zoom-out"]')
+    page.click('button[data-go="zoom-out"]')
+    assert scale() == pytest.approx(start / 1.25, rel=1e-3)
+    page.click('button[data-go="fit"]')
+    svg = page.eval_on_selector(".crw-view svg", "s => s.getBoundingClientRect().toJSON()")
+    view = page.eval_on_selector(".crw-view", "v => v.getBoundingClientRect().toJSON()")
+    assert svg["width"] <= view["width"] + 1 and svg["height"] <= view["height"] + 1  # the whole graph shows
+    assert svg["width"] >= view["width"] - 3 or svg["height"] >= view["height"] - 3  # and fills the view
+    page.click('button[data-go="actual"]')
+    assert scale() == pytest.approx(1.0)
+    box = page.eval_on_selector(".crw-view", "v => v.getBoundingClientRect().toJSON()")
+    page.mouse.move(box["x"] + 300, box["y"] + 200)
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -300)  # Ctrl + wheel, which is also what a touchpad pinch sends
+    page.keyboard.up("Control")
+    page.wait_for_function("s => parseFloat(document.querySelector('.crw').dataset.scale) > s", arg=1.0)
+    before = page.eval_on_selector(".crw-view", "v => [v.scrollLeft, v.scrollTop]")
+    page.mouse.move(box["x"] + 600, box["y"] + 300)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 400, box["y"] + 250, steps=5)
+    page.mouse.up()
+    after = page.eval_on_selector(".crw-view", "v => [v.scrollLeft, v.scrollTop]")
+    assert after[0] == pytest.approx(before[0] + 200, abs=2) and after[1] == pytest.approx(before[1] + 50, abs=2)
+    assert problems == []
     page.close()

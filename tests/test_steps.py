@@ -49,20 +49,33 @@ def test_backprop_steps_explain_each_product_with_its_numbers():
     assert (first.node, first.parent) == (L, L.parents[0])
     # L = (h - 1)**2 with h = relu(-0.3) = 0: dL/dv = 2 (h - 1) = -2
     assert first.local_grad == -2.0 and first.upstream == 1.0 and first.contribution == -2.0
-    assert first.explain() == "dL/dv7 += dL/dL (1) × dL/dv7 (-2) = -2 → dL/dv7 = -2"
-    assert r"\frac{\partial L}{\partial v_{7}}" in first.latex()
+    # the local derivative is named as such, so it cannot be read as the result (here both are -2)
+    assert first.explain() == (
+        "∂L/∂v7 += ∂L/∂L · ∂L/∂v7 = 1 × (-2) = -2   (local derivative ∂L/∂v7 = -2; now ∂L/∂v7 = -2)"
+    )
+    assert first.explain(ascii=True) == (
+        "dL/dv7 += dL/dL * dL/dv7 = 1 * (-2) = -2   (local derivative dL/dv7 = -2; now dL/dv7 = -2)"
+    )
+    assert first.explain(ascii=True).isascii()
+    latex = first.latex()
+    assert r"\frac{\partial L}{\partial v_{7}}" in latex
+    assert r"\underbrace{\frac{\partial L}{\partial v_{7}}}_{\text{local}}" in latex
     wstep = next(s for s in steps if s.parent is w)
-    assert (
-        wstep.explain()
-        == f"dL/dw += dL/dv2 ({wstep.upstream:.4g}) × dv2/dw (0.5) = {wstep.contribution:.4g} → dL/dw = {w.grad:.4g}"
+    # L = (relu(x*w + b) - 1)**2 at x*w + b = -0.3: relu is off, so nothing reaches w: dL/dv2 = 0
+    assert wstep.upstream == 0.0 and wstep.local_grad == x.data and w.grad == 0.0
+    assert wstep.explain() == (
+        f"∂L/∂w += ∂L/∂v2 · ∂v2/∂w = {wstep.upstream:.4g} × {x.data:.4g} = {wstep.contribution:.4g}"
+        f"   (local derivative ∂v2/∂w = {x.data:.4g}; now ∂L/∂w = {w.grad:.4g})"
     )
 
 
-def test_one_step_per_edge_and_final_gradients_equal_backward():
+def test_one_step_per_edge_except_into_constants_and_final_gradients_equal_backward():
     L, *leaves = neuron_loss()
     steps = list(autograd.backprop_steps(L))
-    assert len(steps) == sum(len(n.parents) for n in autograd.topological_order(L))
-    assert [(s.node, s.parent) for s in steps] == [(n, p) for n, p, _ in autograd.edges(L)]
+    into_values = [(n, p) for n, p, _ in autograd.edges(L) if p.kind != "constant"]
+    assert len(into_values) == sum(len(n.parents) for n in autograd.topological_order(L)) - 1  # the 1 in h - 1
+    assert [(s.node, s.parent) for s in steps] == into_values
+    assert [s.index for s in steps] == list(range(len(steps)))
     via_steps = [v.grad for v in autograd.topological_order(L)]
     L.zero_grad()
     L.backward()
@@ -84,7 +97,8 @@ def test_random_graphs_step_gradients_equal_backward(program):
     root = nodes[-1]
     steps = list(autograd.backprop_steps(root))
     via_steps = [v.grad for v in nodes]
-    assert len(steps) == sum(len(n.parents) for n in autograd.topological_order(root))
+    order = autograd.topological_order(root)
+    assert len(steps) == sum(1 for n in order for p in n.parents if p.kind != "constant")
     root.zero_grad()
     root.backward()
     for stepped, v in zip(via_steps, nodes):
@@ -99,3 +113,4 @@ def test_cli_steps_prints_forward_then_backward(capsys):
     assert out.index("Forward pass") < out.index("Backward pass") < out.index("Gradients")
     assert "L = tanh(v4) = tanh(-0.3) = -0.2913" in out
     assert f"dL/dw = {(1 - math.tanh(-0.3) ** 2) * 0.5:.4g}" in out
+    assert out.isascii() and "constants need no gradient" in out
