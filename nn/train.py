@@ -79,7 +79,7 @@ def fit(
     # The plain text bar works in terminals and notebooks alike, and leaves no widget state behind.
     from tqdm import tqdm
 
-    bar = tqdm(range(epochs), desc="training", disable=not progress, leave=True)
+    bar = tqdm(range(epochs), desc="training", disable=not progress, leave=True, file=_progress_stream())
     try:
         for epoch in bar:
             if lr_schedule is not None:
@@ -111,3 +111,11 @@ def fit(
     finally:
         bar.close()
     return history
+
+
+def _progress_stream():
+    """Where the progress bar goes: stderr in a terminal (tqdm's habit), stdout in a notebook kernel,
+    where stderr is drawn as a red block that looks like an error."""
+    import sys
+
+    return sys.stdout if type(sys.stderr).__module__.startswith("ipykernel") else sys.stderr
