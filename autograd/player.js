@@ -251,10 +251,10 @@ function chainrulePlayer(root, data, options) {
   // ---- frames
   function legendFor(phase) {
     var c = data.colours, forward = phase === "forward";
-    var items = forward
-      ? [[c.active, "being computed"], [c.receiving, "computed from"], [c.edge, "its inputs"]]
-      : [[c.active, "gradient flows from"], [c.receiving, "flows into"],
-         [c.edge, "along this edge (its label: the local derivative)"]];
+    var words = (data.legend || {})[forward ? "forward" : "backward"] || (forward
+      ? ["being computed", "computed from", "its inputs"]
+      : ["gradient flows from", "flows into", "along this edge (its label: the local derivative)"]);
+    var items = [[c.active, words[0]], [c.receiving, words[1]], [c.edge, words[2]]];
     legend.textContent = "";
     items.forEach(function (item) {
       var s = make("span", "", item[1]);

@@ -35,6 +35,18 @@ SVG_NS = "http://www.w3.org/2000/svg"
 UNKNOWN = f"{'?':>10}"
 ACTIVE = "#ff7f0e"  # the node whose gradient flows back
 RECEIVING = "#2ca02c"  # the parent that receives it
+# What the three highlight colours mean, in each phase: on the op graph edges carry local derivatives,
+# in nn's network views they are the weights.
+LEGENDS = {
+    "graph": {
+        "forward": ["being computed", "computed from", "its inputs"],
+        "backward": ["gradient flows from", "flows into", "along this edge (its label: the local derivative)"],
+    },
+    "network": {
+        "forward": ["being computed", "computed from", "its weights"],
+        "backward": ["gradient flows from", "flows into", "along these weights (their grad: ∂L/∂w)"],
+    },
+}
 STATIC_MAX_PIXELS = 1_200_000  # the static picture's budget (a PNG in every saved page and notebook)
 
 
@@ -202,15 +214,18 @@ class Walkthrough:
         return list(dict.fromkeys([*frame.active, *named]))
 
     def _titles(self) -> dict[str, str]:
-        """Each node's title (its first text line, e.g. "w1") -> the element id, for titles used once."""
+        """Each node's title (the first word of its first text line: "w1", "n1.0" of "n1.0: relu") -> the
+        element id, for titles used once."""
         if getattr(self, "_title_ids", None) is None:
             seen: dict[str, list[str]] = {}
             for group in ET.fromstring(self.svg).iter(f"{{{SVG_NS}}}g"):
                 if "node" not in (group.get("class") or "").split() or not group.get("id"):
                     continue
                 first = next(group.iter(f"{{{SVG_NS}}}text"), None)
-                if first is not None and first.text:
-                    seen.setdefault(first.text.replace("\xa0", " ").strip(), []).append(group.get("id"))
+                line = (first.text or "").replace("\xa0", " ").strip() if first is not None else ""
+                title = re.match(r"[^\s:]+", line)
+                if title:
+                    seen.setdefault(title.group(), []).append(group.get("id"))
             self._title_ids = {title: ids[0] for title, ids in seen.items() if len(ids) == 1}
         return self._title_ids
 
@@ -242,6 +257,7 @@ class Walkthrough:
                 for i, f in enumerate(self.frames)
             ],
             "colours": {"active": ACTIVE, "receiving": RECEIVING, "edge": HIGHLIGHT},
+            "legend": LEGENDS["graph" if getattr(self, "view", "graph") == "graph" else "network"],
             "note": self._note(),
         }
 

@@ -13,6 +13,7 @@ if getattr(_autograd, "__distribution__", None) != "chainrule":
     )
 
 from nn import data, diagram  # noqa: E402  (diagram registers the Walkthrough's network view)
+from nn import neuron_view as _neuron_view  # noqa: E402, F401  (registers Walkthrough(view="neurons"))
 from nn.layers import MLP, Layer, Neuron  # noqa: E402
 from nn.losses import (  # noqa: E402
     bce_with_logits,

@@ -201,7 +201,7 @@ VISIBLE_NAMES_JS = r"""
   document.querySelectorAll(".crw-view g.node").forEach((g) => {
     const t = g.querySelector("text");
     if (!t) { return; }
-    const key = t.textContent.replace(/\u00a0/g, " ").trim();
+    const key = (t.textContent.replace(/\u00a0/g, " ").trim().match(/^[^\s:]+/) || [""])[0];
     (titles[key] = titles[key] || []).push(t);
   });
   const said = document.querySelector(".crw-text").textContent.split("\u2202" + rootName + "/").join("");
@@ -309,4 +309,19 @@ def test_zoom_buttons_wheel_fit_and_drag(browser, tmp_path):
     after = page.eval_on_selector(".crw-view", "v => [v.scrollLeft, v.scrollTop]")
     assert after[0] == pytest.approx(before[0] + 200, abs=2) and after[1] == pytest.approx(before[1] + 50, abs=2)
     assert problems == []
+    page.close()
+
+
+def test_mlp_one_sample_neuron_by_neuron_every_frame_shows_what_its_text_names_readably(browser, tmp_path):
+    """MLP(2, [16, 16, 1]) on one sample, collapsed by neuron: nn's network picture, one frame per neuron and pass."""
+    model = nn.MLP(2, [16, 16, 1], seed=1)
+    loss = nn.hinge_loss(model([0.5, -0.25]), -1.0)
+    loss.label = "L"
+    w = autograd.Walkthrough(loss, view="neurons")
+    assert any(p.grad != 0 for p in model.parameters())
+    path = w.save(tmp_path / "mlp.html")
+    page, problems, requests = open_page(browser, path)
+    sizes = step_through_every_frame(page, w, "L")
+    assert len(sizes) >= len(w) and min(sizes) >= 10
+    assert problems == [] and requests == [path.as_uri()]
     page.close()
