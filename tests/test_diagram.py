@@ -227,8 +227,8 @@ def test_network_walk_uses_the_numbers_of_the_op_level_walk():
 
 
 def test_network_view_needs_nn_and_names_the_views():
-    with pytest.raises(ValueError, match="unknown Walkthrough view 'neurons'.*graph, network"):
-        autograd.Walkthrough(seed_loss(), view="neurons")
+    with pytest.raises(ValueError, match="unknown Walkthrough view 'tree'.*graph, network, neurons"):
+        autograd.Walkthrough(seed_loss(), view="tree")
     with pytest.raises(ValueError, match="no neurons"):
         autograd.Walkthrough(Value(2.0, label="a") * 3, view="network")
 
