@@ -161,7 +161,7 @@ class Walkthrough:
         """The graph laid out once, as inline SVG (no XML prolog), with final values in the boxes."""
         if self._svg is None:
             text = render_dot(self.graph.source, "svg").decode()
-            self._svg = re.sub(r"<!--.*?-->\n?", "", text[text.index("<svg") :], flags=re.S)  # drop comments
+            self._svg = _compact_svg(text[text.index("<svg") :])
         return self._svg
 
     def state(self, index: int) -> dict[str, dict[str, str]]:
@@ -301,6 +301,20 @@ class Walkthrough:
         except ImportError as error:
             raise ImportError(f"Walkthrough.widget() needs anywidget: pip install anywidget ({error})") from None
         return WalkthroughWidget(self)
+
+
+def _compact_svg(svg: str) -> str:
+    """Graphviz's SVG, smaller and the same to look at: no comments, no <title> (Graphviz's internal
+    node ids, which would only confuse as tooltips), the common font set once on the <svg> element
+    (texts inherit it), and the no-break spaces and minus signs as characters rather than entities."""
+    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
+    svg = re.sub(r"<title>[^<]*</title>\n?", "", svg)
+    fonts = re.findall(r' font-family="([^"]*)"', svg)
+    if fonts:
+        common = max(set(fonts), key=fonts.count)
+        svg = svg.replace(f' font-family="{common}"', "")
+        svg = svg.replace("<svg ", f'<svg font-family="{common}" ', 1)
+    return svg.replace("&#160;", "\xa0").replace("&#45;", "-")
 
 
 def _tokens(text: str) -> list[str]:
