@@ -1,7 +1,7 @@
 # Every target sets itself up: it creates .venv (if missing) and installs chainrule with just the
 # extras that target uses, once (one stamp file per set of extras, redone when pyproject.toml changes).
-#   make demo       chainrule's three small dependencies (graphviz, graphviz-pure, tqdm)
-#   make notebooks  chainrule + JupyterLab, ipywidgets, matplotlib   (the `notebooks` extra)
+#   make demo       chainrule's four small dependencies (graphviz, graphviz-pure, tqdm, latex2mathml)
+#   make notebooks  chainrule + JupyterLab, ipywidgets, anywidget, matplotlib   (the `notebooks` extra)
 #   make test       chainrule + pytest, nbmake, Playwright, micrograd, ruff... (the `dev` extra; CI too)
 PYTHON ?= python3
 VENV   := .venv
@@ -25,7 +25,7 @@ $(PY):
 	$(PY) -c 'import pip, sys; sys.exit(tuple(map(int, pip.__version__.split(".")[:2])) < (21, 3))' \
 		|| $(PIP) --upgrade pip
 
-# The demo runs from this checkout (`python -m nn.demo`), so it installs only chainrule's three
+# The demo runs from this checkout (`python -m nn.demo`), so it installs only chainrule's
 # dependencies, read from pyproject.toml: building chainrule itself would add a quarter to the
 # demo's time. (Python 3.10 has no tomllib: there the demo installs chainrule as the others do.)
 DEPENDENCIES = $(shell $(PYTHON) -c 'import shlex, tomllib; print(*map(shlex.quote, tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' 2>/dev/null)
