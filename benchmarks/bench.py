@@ -1,33 +1,47 @@
-"""chainrule against micrograd (PyPI), in one process, interleaved: `make bench`.
+"""chainrule against its floor, today's engine, micrograd and PyTorch, in one process: `make bench`.
 
-Measures, with medians over repeated runs:
-  1. micrograd's demo training step: MLP(2, [16, 16, 1]), 100 moons, hinge loss + 1e-4 L2, SGD,
-     both engines starting from the same weights (their losses are printed and must agree);
-  2. the same forward pass and loss in plain floats (the floor);
-  3. a chain y = relu(y * 0.9999 + 0.001), 10,000 and 1,000,000 deep: build, then backward;
-  4. bytes per node of a 1,000,000-node graph (tracemalloc, and the growth of the RSS);
-  5. the time to free a graph (``del loss; gc.collect()``).
-"Charged for its own garbage" means the timer includes ``gc.collect()``: micrograd's closures
-point back at their own nodes, so its graphs are freed only by the cycle collector.
+Every measurement runs in the same process, interleaved (each round runs every engine's step once),
+and the table reports medians. The machine is shared and small, so read the *ratios*, not the
+milliseconds: every engine is slowed alike by whatever else runs.
 
-Prints a table and writes the same numbers as JSON (benchmarks/results.json by default).
+  1. The demo training step (micrograd's: MLP(2, [16, 16, 1]), 100 moons samples, hinge loss +
+     1e-4 L2, plain SGD), every engine starting from the same weights, losses compared each step:
+       - chainrule's interactive step (the graph a learner builds, draws and steps), and `nn.fit`'s;
+       - today's chainrule: the engine frozen in benchmarks/baseline/ (commit 14e3a22);
+       - `nn.fit(compile=True)`: the compiled replay, when `autograd.compile` is available;
+       - the floor: the same step as generated straight-line Python on plain floats (floor.py),
+         and today's plain-float forward pass alone;
+       - micrograd, PyTorch with 0-dim tensors, PyTorch batched float64 (one thread).
+     "Garbage charged" means the timer includes ``gc.collect()``: micrograd's closures point back at
+     their own nodes, so its graphs are freed only by the cycle collector. Objects made before the
+     rounds start are frozen (`gc.freeze()`), so a collection costs what the step's garbage costs.
+  2. A cProfile breakdown of one interactive step by phase (and of today's, for comparison).
+  3. Per-node time of a chain y = relu(y * 0.9999 + 0.001) at 1e4, 1e5 and 1e6 nodes, collector on.
+  4. A sum of 1,000,000 terms: building the one node, and back-propagating through it.
+  5. Bytes per node of a chain graph (tracemalloc), against micrograd's.
+
+Prints the report and writes the numbers as JSON (benchmarks/results.json by default).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
+import inspect
 import json
-import os
+import pstats
 import statistics
 import sys
-import threading
 import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
+import floor  # noqa: E402 - benchmarks/floor.py, beside this script
 import readme  # noqa: E402 - benchmarks/readme.py, beside this script
+from baseline import demo as baseline_demo
+from baseline import value as baseline_value
 
 import autograd
 import nn
@@ -39,15 +53,31 @@ try:
 except ImportError:  # pragma: no cover - the `bench` extra installs it
     sys.exit("micrograd is not installed: pip install -e '.[bench]' (make bench does this)")
 
+try:
+    import torch
+except ImportError:  # PyTorch is optional: its rows are left out
+    torch = None
+
 HERE = Path(__file__).resolve().parent
 ALPHA = 1e-4  # L2 strength of micrograd's demo
+SIZES = [2, 16, 16, 1]
+
+# (measurement, target) for the summary: each is a ratio of two medians of the same run.
+TARGETS = {
+    "interactive step / today's chainrule": ("<=", 0.5),
+    "interactive step / floor": ("<=", 18.0),
+    "compiled fit step / floor": ("<=", 2.0),
+    "micrograd (garbage charged) / interactive step": (">=", 60.0),
+    "1e6-term sum: backward / build": ("<=", 2.0),
+    "bytes per node / micrograd's": ("<=", 0.25),
+}
 
 
-# ---- the two engines' demo steps -------------------------------------------------------------
+# ---- the demo step, written for each engine ---------------------------------------------------
 
 
-def chainrule_step(model: nn.MLP, optimizer: nn.SGD, X, y, lr: float) -> float:
-    """One step of micrograd's demo, written with chainrule's nn."""
+def interactive_step(model: nn.MLP, optimizer: nn.SGD, X, y, lr: float) -> float:
+    """One step of micrograd's demo, written with chainrule's nn the way a learner writes it."""
     params = optimizer.params
     scores = [model(x) for x in X]
     loss = nn.hinge_loss(scores, y) + ALPHA * autograd.dot(params, params)
@@ -56,6 +86,15 @@ def chainrule_step(model: nn.MLP, optimizer: nn.SGD, X, y, lr: float) -> float:
     optimizer.lr = lr
     optimizer.step()
     return loss.data
+
+
+def fit_step(model: nn.MLP, optimizer: nn.SGD, X, y, lr: float, compiled: bool) -> float:
+    """One full-batch epoch of `nn.fit` (one step) with or without the compiled replay."""
+    optimizer.lr = lr
+    history = nn.fit(
+        model, X, y, loss=nn.hinge_loss, optimizer=optimizer, epochs=1, l2=ALPHA, progress=False, compile=compiled
+    )
+    return history.loss[-1]
 
 
 def micrograd_step(model, X, y, lr: float) -> float:
@@ -74,7 +113,7 @@ def micrograd_step(model, X, y, lr: float) -> float:
 
 
 def plain_forward(layers, params, X, y) -> float:
-    """The same network and loss on plain floats: no graph, no gradients (the floor)."""
+    """Today's plain-float floor: the forward pass and loss only, no gradients, no update."""
     losses = 0.0
     for x, target in zip(X, y):
         h = x
@@ -85,18 +124,91 @@ def plain_forward(layers, params, X, y) -> float:
     return losses / len(X) + ALPHA * sum(p * p for p in params)
 
 
+class TorchScalar:
+    """The demo step in PyTorch with one 0-dim float64 tensor per weight (a scalar engine's way)."""
+
+    def __init__(self, model: nn.MLP) -> None:
+        def scalar(v: float):
+            return torch.tensor(v, dtype=torch.float64, requires_grad=True)
+
+        self.layers = [
+            [([scalar(w.data) for w in n.w], scalar(n.b.data), n.activation == "relu") for n in layer.neurons]
+            for layer in model.layers
+        ]
+        self.params = [p for layer in self.layers for w, b, _ in layer for p in (*w, b)]
+
+    def step(self, X, y, lr: float) -> float:
+        total = 0
+        for x, target in zip(X, y):
+            h = [torch.tensor(v, dtype=torch.float64) for v in x]
+            for layer in self.layers:
+                h = [self._neuron(w, b, relu, h) for w, b, relu in layer]
+            total = total + torch.relu(1 - target * h[0])
+        loss = total * (1.0 / len(X)) + ALPHA * sum(p * p for p in self.params)
+        for p in self.params:
+            p.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for p in self.params:
+                p -= lr * p.grad
+        return loss.item()
+
+    @staticmethod
+    def _neuron(w, b, relu, h):
+        z = b + sum(wi * hi for wi, hi in zip(w, h))
+        return torch.relu(z) if relu else z
+
+
+class TorchBatched:
+    """The demo step in PyTorch on float64 matrices: the whole batch at once (one thread)."""
+
+    def __init__(self, model: nn.MLP, X, y) -> None:
+        self.weights = []
+        for layer in model.layers:
+            W = torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64, requires_grad=True)
+            b = torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64, requires_grad=True)
+            self.weights.append((W, b, layer.activation == "relu"))
+        self.params = [p for W, b, _ in self.weights for p in (W, b)]
+        self.X = torch.tensor(X, dtype=torch.float64)
+        self.y = torch.tensor(y, dtype=torch.float64)
+
+    def step(self, lr: float) -> float:
+        h = self.X
+        for W, b, relu in self.weights:
+            h = h @ W.T + b
+            if relu:
+                h = torch.relu(h)
+        loss = torch.relu(1 - self.y * h[:, 0]).mean() + ALPHA * sum((p * p).sum() for p in self.params)
+        for p in self.params:
+            p.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for p in self.params:
+                p -= lr * p.grad
+        return loss.item()
+
+
 def copy_weights(ours: nn.MLP, theirs) -> None:
     """micrograd lists a neuron's weights then its bias, like chainrule: copy in that order."""
     for p, q in zip(ours.parameters(), theirs.parameters(), strict=True):
         q.data = p.data
 
 
+def fit_supports_compile() -> bool:
+    return "compile" in inspect.signature(nn.fit).parameters
+
+
+def compile_available() -> bool:
+    return fit_supports_compile() and hasattr(autograd, "compile")
+
+
 # ---- timing helpers ----------------------------------------------------------------------------
 
 
 def timed(work: Callable[[], object], *, collect_inside: bool) -> float:
-    """Seconds for `work`; with collect_inside the cycle collector's cleanup is charged to it,
-    otherwise the collector is off while it runs and the garbage is freed afterwards, untimed."""
+    """Seconds for `work`; with collect_inside the collector runs as usual and a final
+    ``gc.collect()`` is charged to it, otherwise the collector is off while it runs and the garbage
+    is freed afterwards, untimed."""
     gc.collect()
     if collect_inside:
         start = time.perf_counter()
@@ -113,52 +225,247 @@ def timed(work: Callable[[], object], *, collect_inside: bool) -> float:
         gc.collect()
 
 
-def with_big_stack(work: Callable[[], object]) -> object:
-    """Run `work` in a thread with a 1 GiB stack: micrograd's recursive topological sort needs it."""
-    result: list[object] = []
-    old_limit = sys.getrecursionlimit()
-    threading.stack_size(1 << 30)
-    sys.setrecursionlimit(50_000_000)
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1e3
+
+
+# ---- 1. the demo step ----------------------------------------------------------------------------
+
+
+def demo_step(repeat: int, samples: int) -> dict:
+    X, labels = data.make_moons(samples, noise=0.1, seed=1)
+    y = data.signed_labels(labels)
+    start = nn.MLP(2, SIZES[1:], seed=1)
+
+    def fresh() -> tuple[nn.MLP, nn.SGD]:
+        model = nn.MLP(2, SIZES[1:], seed=1)
+        return model, nn.SGD(model.parameters(), lr=1.0)
+
+    engines: dict[str, Callable[[float], float]] = {}
+    collect: dict[str, bool] = {}
+
+    def add(name: str, step: Callable[[float], float], *, garbage_charged: bool) -> None:
+        engines[name], collect[name] = step, garbage_charged
+
+    for charged, suffix in ((True, ""), (False, " (collector off)")):
+        model, optimizer = fresh()
+        add(
+            "interactive" + suffix,
+            lambda lr, m=model, o=optimizer: interactive_step(m, o, X, y, lr),
+            garbage_charged=charged,
+        )
+        today = baseline_demo.MLP(start)
+        today_params = today.parameters()
+        add(
+            "today" + suffix,
+            lambda lr, m=today, p=today_params: baseline_demo.step(m, p, X, y, lr, ALPHA),
+            garbage_charged=charged,
+        )
+        theirs = mg_nn.MLP(2, SIZES[1:])
+        copy_weights(start, theirs)
+        add("micrograd" + suffix, lambda lr, m=theirs: micrograd_step(m, X, y, lr), garbage_charged=charged)
+    if fit_supports_compile():
+        model, optimizer = fresh()
+        add("fit, interactive", lambda lr, m=model, o=optimizer: fit_step(m, o, X, y, lr, False), garbage_charged=True)
+    compile_seconds = None
+    if compile_available():
+        model, optimizer = fresh()
+        started = time.perf_counter()  # the first epoch traces and compiles: timed once, outside the rounds
+        fit_step(model, optimizer, X, y, 0.0, True)  # lr 0: the weights stay where the other engines start
+        compile_seconds = time.perf_counter() - started
+        add("fit, compiled", lambda lr, m=model, o=optimizer: fit_step(m, o, X, y, lr, True), garbage_charged=True)
+    flat = [p.data for p in start.parameters()]
+    straight_line = floor.make_step(SIZES)
+    add("floor", lambda lr: straight_line(flat, X, y, lr, ALPHA), garbage_charged=True)
+    layers = [
+        ([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons], layer.activation == "relu")
+        for layer in start.layers
+    ]
+    start_params = [p.data for p in start.parameters()]
+    add("plain forward only", lambda lr: plain_forward(layers, start_params, X, y), garbage_charged=True)
+    if torch is not None:
+        torch.set_num_threads(1)
+        scalar, batched = TorchScalar(start), TorchBatched(start, X, y)
+        add("PyTorch 0-dim tensors", lambda lr: scalar.step(X, y, lr), garbage_charged=True)
+        add("PyTorch batched float64", batched.step, garbage_charged=True)
+
+    gc.collect()
+    gc.freeze()  # the models, data and imports are permanent: a collection costs what the step's garbage costs
+    times: dict[str, list[float]] = {name: [] for name in engines}
+    losses: dict[str, list[float]] = {name: [] for name in engines}
     try:
-        thread = threading.Thread(target=lambda: result.append(work()))
-        thread.start()
-        thread.join()
+        for k in range(repeat):  # interleaved: every round runs each engine's step once
+            lr = 1.0 - 0.9 * k / 100
+            for name, step in engines.items():
+                result: list[float] = []
+                times[name].append(timed(lambda: result.append(step(lr)), collect_inside=collect[name]))
+                losses[name].append(result[0])
     finally:
-        sys.setrecursionlimit(old_limit)
-        threading.stack_size(0)
-    return result[0] if result else None
+        gc.unfreeze()
+
+    reference = losses["interactive"]
+    differences = {}
+    for name, seen in losses.items():
+        if name == "plain forward only":  # a forward pass at the starting weights: its first loss only
+            differences[name] = abs(seen[0] - reference[0])
+        else:
+            differences[name] = max(abs(a - b) for a, b in zip(seen, reference, strict=True))
+    return {
+        "ms": {name: median_ms(v) for name, v in times.items()},
+        "first_loss": reference[0],
+        "max_loss_difference": differences,
+        "compile_first_epoch_s": compile_seconds,
+        "nodes": count_nodes(nn.hinge_loss([start(x) for x in X], y) + ALPHA * autograd.dot(*[start.parameters()] * 2)),
+    }
 
 
-def chain(Value, depth: int):
+# ---- 2. where the interactive step spends its time ------------------------------------------------
+
+
+def profile_breakdown(samples: int, engine: str) -> dict:
+    """cProfile one step split into phases: forward, zero_grad, backward (order / loop), update, free."""
+    X, labels = data.make_moons(samples, noise=0.1, seed=1)
+    y = data.signed_labels(labels)
+    model = nn.MLP(2, SIZES[1:], seed=1)
+    if engine == "today":
+        today = baseline_demo.MLP(model)
+        params = today.parameters()
+        graph_file = baseline_value.graph.__file__
+
+        def forward():
+            scores = [today(x) for x in X]
+            return baseline_demo.hinge_loss(scores, y) + ALPHA * baseline_value.dot(params, params)
+
+        def update():
+            for p in params:
+                p.data -= 0.1 * p.grad
+    else:
+        optimizer = nn.SGD(model.parameters(), lr=0.1)
+        params = optimizer.params
+        graph_file = autograd.graph.__file__
+
+        def forward():
+            scores = [model(x) for x in X]
+            return nn.hinge_loss(scores, y) + ALPHA * autograd.dot(params, params)
+
+        def update():
+            optimizer.step()
+
+    def zero_grad():
+        for p in params:
+            p.grad = 0.0
+
+    def backward(loss):
+        loss.backward()
+
+    def free(holder):
+        holder.clear()  # the graph is acyclic: reference counting frees it here
+
+    def one_step():
+        holder = [forward()]
+        zero_grad()
+        backward(holder[0])
+        update()
+        free(holder)
+
+    gc.collect()
+    gc.disable()  # the collector's share is measured by the garbage-charged rows, not here
+    profiler = cProfile.Profile()
+    try:
+        for _ in range(3):
+            profiler.runcall(one_step)
+    finally:
+        gc.enable()
+    stats = pstats.Stats(profiler).stats
+    cumulative = {}
+    order_time = 0.0
+    for (filename, _, name), (_, _, _, cumtime, callers) in stats.items():
+        if name in ("forward", "zero_grad", "backward", "update", "free") and filename == __file__:
+            cumulative[name] = cumtime
+        if filename == graph_file and any(caller[2] == "backward" for caller in callers):
+            order_time += cumtime  # graph functions that backward() calls: finding the order
+    phases = {
+        "forward": cumulative["forward"],
+        "topological order": order_time,
+        "backward loop": cumulative["backward"] - order_time,
+        "free": cumulative["free"],
+        "update": cumulative["update"],
+        "zero_grad": cumulative["zero_grad"],
+    }
+    total = sum(phases.values())
+    top = sorted(stats.items(), key=lambda item: -item[1][2])[:6]
+    return {
+        "share": {name: t / total for name, t in phases.items()},
+        "top_functions": [(f"{Path(f).name}:{fn}", tot / total) for (f, _, fn), (_, _, tot, _, _) in top],
+    }
+
+
+# ---- 3. per-node cost as graphs grow; 4. a sum of a million terms; 5. memory ------------------------
+
+
+def chain(Value, steps: int):
     y = Value(0.5)
-    for _ in range(depth):
+    for _ in range(steps):
         y = (y * 0.9999 + 0.001).relu()
     return y
 
 
-def time_chain(Value, depth: int, big_stack: bool) -> tuple[float, float, float]:
-    """Seconds to build the chain, to back-propagate through it, and to free it."""
-    holder: list = []
-    build = timed(lambda: holder.append(chain(Value, depth)), collect_inside=False)
-    backward = holder[0].backward
-    # micrograd's recursive topological sort needs a deep stack (and a raised recursion limit)
-    back = timed((lambda: with_big_stack(backward)) if big_stack else backward, collect_inside=False)
-    backward = None
-    start = time.perf_counter()
-    holder.clear()
+NODES_PER_CHAIN_STEP = 5  # two constants, *, +, relu
+
+
+def per_node(Value, nodes: int) -> tuple[float, float]:
+    """Nanoseconds per node to build a chain of `nodes` nodes and to back-propagate (collector on)."""
     gc.collect()
-    return build, back, time.perf_counter() - start
+    start = time.perf_counter()
+    root = chain(Value, nodes // NODES_PER_CHAIN_STEP)
+    built = time.perf_counter()
+    root.backward()
+    done = time.perf_counter()
+    del root
+    gc.collect()
+    return (built - start) * 1e9 / nodes, (done - built) * 1e9 / nodes
 
 
-def rss_bytes() -> int | None:
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError):
-        return None
+def scaling(sizes: tuple[int, ...], repeat: int) -> dict:
+    out = {}
+    for nodes in sizes:
+        rounds = {"now": [], "today": []}
+        for _ in range(repeat if nodes < 1_000_000 else max(1, min(repeat, 3))):
+            for name, Value in (("now", autograd.Value), ("today", baseline_value.Value)):
+                rounds[name].append(per_node(Value, nodes))
+        out[str(nodes)] = {
+            name: {
+                "build_ns": statistics.median(b for b, _ in r),
+                "backward_ns": statistics.median(k for _, k in r),
+            }
+            for name, r in rounds.items()
+        }
+    return out
 
 
-def count_nodes(root, parents_of) -> int:
+def big_sum(terms: int, repeat: int) -> dict:
+    """Build time of one `sum` node over `terms` leaves, and its backward time (collector on)."""
+    out = {}
+    for name, module in (("now", autograd), ("today", baseline_value)):
+        leaves = [module.Value(float(i % 7)) for i in range(terms)]
+        builds, backwards = [], []
+        for _ in range(repeat):
+            gc.collect()
+            start = time.perf_counter()
+            total = module.sum(leaves)
+            built = time.perf_counter()
+            total.backward()
+            done = time.perf_counter()
+            builds.append(built - start)
+            backwards.append(done - built)
+            del total
+        del leaves
+        gc.collect()
+        out[name] = {"build_ms": median_ms(builds), "backward_ms": median_ms(backwards)}
+    return out
+
+
+def count_nodes(root, parents_of=lambda v: v.parents) -> int:
     seen, stack = {id(root)}, [root]
     while stack:
         for p in parents_of(stack.pop()):
@@ -168,160 +475,111 @@ def count_nodes(root, parents_of) -> int:
     return len(seen)
 
 
-ENGINES = {
-    "chainrule": (autograd.Value, lambda v: v.parents),
-    "micrograd": (mg_engine.Value, lambda v: v._prev),
-}
-
-
-def bytes_per_node(engine: str, depth: int) -> dict[str, float | None]:
-    Value, parents_of = ENGINES[engine]
+def bytes_per_node(Value, parents_of, nodes: int) -> float:
     gc.collect()
     tracemalloc.start()
-    root = chain(Value, depth)
+    root = chain(Value, nodes // NODES_PER_CHAIN_STEP)
     traced = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
-    nodes = count_nodes(root, parents_of)
+    count = count_nodes(root, parents_of)
     del root
     gc.collect()
-    before = rss_bytes()
-    root = chain(Value, depth)
-    after = rss_bytes()
-    del root
-    gc.collect()
+    return traced / count
+
+
+def memory(nodes: int) -> dict:
     return {
-        "nodes": nodes,
-        "tracemalloc": traced / nodes,
-        "rss": None if before is None else (after - before) / nodes,
+        "now": bytes_per_node(autograd.Value, lambda v: v.parents, nodes),
+        "today": bytes_per_node(baseline_value.Value, lambda v: v.parents, nodes),
+        "micrograd": bytes_per_node(mg_engine.Value, lambda v: v._prev, nodes),
     }
 
 
-# ---- the run -----------------------------------------------------------------------------------
+# ---- the run and the report ------------------------------------------------------------------------
 
 
-def median_ms(samples: list[float]) -> float:
-    return statistics.median(samples) * 1e3
-
-
-def run(repeat: int, samples: int, depths: tuple[int, int], memory_nodes: int) -> dict:
-    X, labels = data.make_moons(samples, noise=0.1, seed=1)
-    y = data.signed_labels(labels)
-    ours, ours_gc_off = nn.MLP(2, [16, 16, 1], seed=1), nn.MLP(2, [16, 16, 1], seed=1)
-    theirs, theirs_gc_off = mg_nn.MLP(2, [16, 16, 1]), mg_nn.MLP(2, [16, 16, 1])
-    copy_weights(ours, theirs)
-    copy_weights(ours, theirs_gc_off)
-    optimizer, optimizer_gc_off = nn.SGD(ours.parameters(), lr=1.0), nn.SGD(ours_gc_off.parameters(), lr=1.0)
-    layers = [
-        ([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons], layer.activation == "relu")
-        for layer in ours.layers
-    ]
-    params = [p.data for p in ours.parameters()]
-
-    times: dict[str, list[float]] = {k: [] for k in ("ours", "ours_gc_off", "micrograd", "micrograd_gc_off", "plain")}
-    losses: dict[str, list[float]] = {"chainrule": [], "micrograd": []}
-    for k in range(repeat):  # interleaved: every round runs each measurement once, one training step each
-        lr = 1.0 - 0.9 * k / 100
-        times["plain"].append(timed(lambda: plain_forward(layers, params, X, y), collect_inside=False))
-        times["ours"].append(
-            timed(lambda: losses["chainrule"].append(chainrule_step(ours, optimizer, X, y, lr)), collect_inside=True)
-        )
-        times["micrograd"].append(
-            timed(lambda: losses["micrograd"].append(micrograd_step(theirs, X, y, lr)), collect_inside=True)
-        )
-        times["ours_gc_off"].append(
-            timed(lambda: chainrule_step(ours_gc_off, optimizer_gc_off, X, y, lr), collect_inside=False)
-        )
-        times["micrograd_gc_off"].append(timed(lambda: micrograd_step(theirs_gc_off, X, y, lr), collect_inside=False))
-
+def run(repeat: int, samples: int, sizes: tuple[int, ...], sum_terms: int, memory_nodes: int) -> dict:
     results: dict = {"machine": readme.machine(), "repeat": repeat, "samples": samples}
-    first = (losses["chainrule"][0], losses["micrograd"][0])
-    results["demo_step"] = {
-        "first_loss": {"chainrule": first[0], "micrograd": first[1]},
-        "first_loss_difference": abs(first[0] - first[1]),
-        "max_loss_difference": max(abs(a - b) for a, b in zip(losses["chainrule"], losses["micrograd"])),
-        "ms": {name: median_ms(v) for name, v in times.items()},
-    }
-
-    chains = {}
-    for depth in depths:
-        row = {}
-        for engine, (Value, _) in ENGINES.items():
-            rounds = repeat if depth <= 100_000 else 1
-            builds, backwards, frees = zip(*(time_chain(Value, depth, engine == "micrograd") for _ in range(rounds)))
-            row[engine] = {
-                "build_ms": median_ms(builds),
-                "backward_ms": median_ms(backwards),
-                "free_ms": median_ms(frees),
-                "backward_ns_per_step": median_ms(backwards) * 1e6 / depth,
-            }
-        chains[str(depth)] = row
-    results["chain"] = chains
-
-    results["memory"] = {engine: bytes_per_node(engine, memory_nodes // 5) for engine in ENGINES}
-
-    frees: dict[str, list[float]] = {"chainrule": [], "micrograd": []}
-    for _ in range(repeat):
-        for engine, make in (
-            ("chainrule", lambda: nn.hinge_loss([ours(x) for x in X], y)),
-            (
-                "micrograd",
-                lambda: sum(
-                    (1 + -yi * si).relu() for yi, si in zip(y, map(theirs, [list(map(mg_engine.Value, r)) for r in X]))
-                ),
-            ),
-        ):
-            gc.collect()
-            loss = make()
-            start = time.perf_counter()
-            del loss
-            gc.collect()
-            frees[engine].append(time.perf_counter() - start)
-    results["free_ms"] = {engine: median_ms(v) for engine, v in frees.items()}
+    results["torch"] = None if torch is None else torch.__version__
+    results["demo_step"] = demo_step(repeat, samples)
+    results["profile"] = {engine: profile_breakdown(samples, engine) for engine in ("interactive", "today")}
+    results["per_node"] = scaling(sizes, repeat)
+    results["sum"] = big_sum(sum_terms, max(1, min(repeat, 5)))
+    results["sum"]["terms"] = sum_terms
+    results["memory"] = memory(memory_nodes)
+    results["targets"] = ratios(results)
     return results
 
 
-def report(r: dict) -> str:
+def ratios(r: dict) -> dict[str, float | None]:
     ms = r["demo_step"]["ms"]
-    chain_rows = []
-    for depth, row in r["chain"].items():
-        a, b = row["chainrule"], row["micrograd"]
-        chain_rows += [
-            (f"chain {int(depth):,}: build (ms)", a["build_ms"], b["build_ms"]),
-            (f"chain {int(depth):,}: backward (ms)", a["backward_ms"], b["backward_ms"]),
-        ]
-    mem = r["memory"]
-    rows = [
-        ("demo step, garbage charged (ms)", ms["ours"], ms["micrograd"]),
-        ("demo step, collector off (ms)", ms["ours_gc_off"], ms["micrograd_gc_off"]),
-        *chain_rows,
-        ("bytes per node (tracemalloc)", mem["chainrule"]["tracemalloc"], mem["micrograd"]["tracemalloc"]),
-    ]
-    if mem["chainrule"]["rss"] is not None:
-        rows.append(("bytes per node (RSS growth)", mem["chainrule"]["rss"], mem["micrograd"]["rss"]))
-    rows.append(("free a demo graph (ms)", r["free_ms"]["chainrule"], r["free_ms"]["micrograd"]))
+    compiled = ms.get("fit, compiled")
+    return {
+        "interactive step / today's chainrule": ms["interactive"] / ms["today"],
+        "interactive step / floor": ms["interactive"] / ms["floor"],
+        "compiled fit step / floor": None if compiled is None else compiled / ms["floor"],
+        "micrograd (garbage charged) / interactive step": ms["micrograd"] / ms["interactive"],
+        "1e6-term sum: backward / build": r["sum"]["now"]["backward_ms"] / r["sum"]["now"]["build_ms"],
+        "bytes per node / micrograd's": r["memory"]["now"] / r["memory"]["micrograd"],
+    }
+
+
+def report(r: dict) -> str:
+    d = r["demo_step"]
+    ms = d["ms"]
+    floor_ms = ms["floor"]
     lines = [
-        f"- Machine: {r['machine']}.",
-        f"- Medians of {r['repeat']} interleaved runs; the demo step trains on {r['samples']} moons samples.",
-        f"- First demo loss: chainrule {r['demo_step']['first_loss']['chainrule']:.12f}, "
-        f"micrograd {r['demo_step']['first_loss']['micrograd']:.12f} "
-        f"(difference {r['demo_step']['first_loss_difference']:.1e}; largest over all "
-        f"{r['repeat']} steps {r['demo_step']['max_loss_difference']:.1e}).",
+        f"- Machine: {r['machine']}; PyTorch {r['torch'] or 'not installed'}. A shared machine: read the ratios.",
+        f"- Medians of {r['repeat']} interleaved rounds; the demo step trains MLP(2, [16, 16, 1]) on "
+        f"{r['samples']} moons samples ({d['nodes']:,} nodes per step); first loss {d['first_loss']:.12f}, "
+        f"largest difference from chainrule's loss over all steps: "
+        f"{max(d['max_loss_difference'].values()):.1e}.",
         "",
-        f"| {'measurement':<36} | {'chainrule':>11} | {'micrograd':>11} | {'micrograd / chainrule':>21} |",
-        f"|{'-' * 38}|{'-' * 13}|{'-' * 13}|{'-' * 23}|",
+        "| target (ratio of medians, same run) | measured | target | met |",
+        "|---|---|---|---|",
     ]
-    for name, a, b in rows:
-        ratio = f"{b / a:>20,.1f}x" if a > 0 else f"{'n/a':>21}"
-        lines.append(f"| {name:<36} | {a:>11,.2f} | {b:>11,.2f} | {ratio} |")
+    for name, value in r["targets"].items():
+        sign, bound = TARGETS[name]
+        if value is None:
+            lines.append(f"| {name} | not measured | {sign} {bound:g} | - |")
+            continue
+        met = value <= bound if sign == "<=" else value >= bound
+        lines.append(f"| {name} | {value:,.2f} | {sign} {bound:g} | {'yes' if met else 'no'} |")
     lines += [
         "",
-        "- chainrule charged for its garbage vs micrograd with its collector off (garbage freed untimed): "
-        f"{ms['micrograd_gc_off'] / ms['ours']:.1f}x faster.",
-        f"- The same forward pass and loss in plain floats (no graph): {ms['plain']:.2f} ms; a chainrule step "
-        f"(forward + backward + update) costs {ms['ours'] / ms['plain']:.1f}x that "
-        f"({ms['ours_gc_off'] / ms['plain']:.1f}x with the collector off).",
-        "- chainrule's bytes per node are "
-        f"{mem['chainrule']['tracemalloc'] / mem['micrograd']['tracemalloc']:.0%} of micrograd's (tracemalloc).",
+        "| demo step | ms | ÷ floor | loss difference |",
+        "|---|---|---|---|",
+    ]
+    for name, value in ms.items():
+        lines.append(f"| {name} | {value:,.2f} | {value / floor_ms:,.1f} | {d['max_loss_difference'][name]:.1e} |")
+    if d["compile_first_epoch_s"] is not None:
+        lines.append("")
+        lines.append(
+            f"- The compiled fit's first epoch (trace + compile + one step): {d['compile_first_epoch_s']:.2f} s."
+        )
+    lines += ["", "| where one step goes (cProfile, collector off) | interactive | today's |", "|---|---|---|"]
+    now, then = r["profile"]["interactive"]["share"], r["profile"]["today"]["share"]
+    for phase in now:
+        lines.append(f"| {phase} | {now[phase]:.0%} | {then[phase]:.0%} |")
+    lines += [
+        "",
+        "| chain, collector on | build ns/node (now) | backward ns/node (now) | build (today) | backward (today) |",
+        "|---|---|---|---|---|",
+    ]
+    for nodes, row in r["per_node"].items():
+        a, b = row["now"], row["today"]
+        lines.append(
+            f"| {int(nodes):,} nodes | {a['build_ns']:,.0f} | {a['backward_ns']:,.0f} | "
+            f"{b['build_ns']:,.0f} | {b['backward_ns']:,.0f} |"
+        )
+    s, mem = r["sum"], r["memory"]
+    lines += [
+        "",
+        f"- A sum of {s['terms']:,} terms: build {s['now']['build_ms']:,.1f} ms, backward "
+        f"{s['now']['backward_ms']:,.1f} ms (today: {s['today']['build_ms']:,.1f} ms and "
+        f"{s['today']['backward_ms']:,.1f} ms).",
+        f"- Bytes per node of a chain graph (tracemalloc): {mem['now']:.1f} (today {mem['today']:.1f}, "
+        f"micrograd {mem['micrograd']:.1f}).",
     ]
     return "\n".join(lines)
 
@@ -331,12 +589,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks that the script runs")
     parser.add_argument("--repeat", type=int, default=None, help="rounds per measurement (default 15; quick 2)")
     parser.add_argument("--json", type=Path, default=HERE / "results.json", help="where to write the JSON")
-    parser.add_argument("--update-readme", action="store_true", help="put the table into README.md")
+    parser.add_argument("--update-readme", action="store_true", help="put the report into README.md")
     args = parser.parse_args(argv)
     if args.quick:
-        results = run(args.repeat or 2, samples=10, depths=(100, 1_000), memory_nodes=5_000)
+        results = run(args.repeat or 2, samples=8, sizes=(500, 1_000), sum_terms=1_000, memory_nodes=5_000)
     else:
-        results = run(args.repeat or 15, samples=100, depths=(10_000, 1_000_000), memory_nodes=1_000_000)
+        results = run(
+            args.repeat or 15,
+            samples=100,
+            sizes=(10_000, 100_000, 1_000_000),
+            sum_terms=1_000_000,
+            memory_nodes=1_000_000,
+        )
     print(report(results))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")

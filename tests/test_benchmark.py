@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_benchmark_runs_on_a_tiny_size_and_both_engines_agree(tmp_path):
+def test_benchmark_runs_on_a_tiny_size_and_every_engine_computes_the_same_losses(tmp_path):
     pytest.importorskip("micrograd")
     out = tmp_path / "results.json"
     done = subprocess.run(
@@ -22,11 +22,52 @@ def test_benchmark_runs_on_a_tiny_size_and_both_engines_agree(tmp_path):
         timeout=600,
     )
     assert done.returncode == 0, done.stderr
-    assert "demo step, garbage charged (ms)" in done.stdout and "micrograd / chainrule" in done.stdout
     results = json.loads(out.read_text())
-    assert results["demo_step"]["max_loss_difference"] < 1e-9
-    assert set(results["demo_step"]["ms"]) == {"ours", "ours_gc_off", "micrograd", "micrograd_gc_off", "plain"}
-    assert results["memory"]["chainrule"]["nodes"] == results["memory"]["micrograd"]["nodes"]
+    demo = results["demo_step"]
+    for engine in ("interactive", "today", "micrograd"):
+        assert engine in demo["ms"] and engine + " (collector off)" in demo["ms"]
+    assert "floor" in demo["ms"] and "plain forward only" in demo["ms"]
+    # every engine trained from the same weights with the same learning rates: the same losses
+    assert max(demo["max_loss_difference"].values()) < 1e-9
+    assert set(results["targets"]) == {
+        "interactive step / today's chainrule",
+        "interactive step / floor",
+        "compiled fit step / floor",
+        "micrograd (garbage charged) / interactive step",
+        "1e6-term sum: backward / build",
+        "bytes per node / micrograd's",
+    }
+    shares = results["profile"]["interactive"]["share"]
+    assert set(shares) == {"forward", "topological order", "backward loop", "free", "update", "zero_grad"}
+    assert sum(shares.values()) == pytest.approx(1.0)
+    assert "where one step goes (cProfile" in done.stdout and "interactive step / floor" in done.stdout
+
+
+def test_the_floor_computes_the_demo_step_of_the_interactive_engine():
+    """The generated straight-line step gives the engine's loss and updates the weights alike."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import floor
+    finally:
+        sys.path.pop(0)
+    import autograd
+    import nn
+    from nn import data
+
+    X, labels = data.make_moons(12, noise=0.1, seed=3)
+    y = data.signed_labels(labels)
+    model = nn.MLP(2, [4, 3, 1], seed=2)
+    optimizer = nn.SGD(model.parameters(), lr=0.5)
+    flat = [p.data for p in model.parameters()]
+    step = floor.make_step([2, 4, 3, 1])
+    for _ in range(3):
+        params = optimizer.params
+        loss = nn.hinge_loss([model(x) for x in X], y) + 1e-3 * autograd.dot(params, params)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        assert step(flat, X, y, 0.5, 1e-3) == pytest.approx(loss.data, abs=1e-12)
+        assert flat == pytest.approx([p.data for p in model.parameters()], abs=1e-12)
 
 
 def test_readme_benchmark_table_is_the_scripts_output_not_typed():
