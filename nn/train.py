@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import gc
+import math
 import random
+import sys
+import warnings
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -72,6 +76,7 @@ def fit(
     accuracy: Callable[[object, object], bool] | None = None,
     progress: bool = True,
     seed: int | None = 0,
+    compile: bool | None = None,  # noqa: A002 - the name PyTorch users know (torch.compile)
 ) -> History:
     """Train `model` on (X, y) and return the `History` of loss and accuracy per epoch.
 
@@ -79,6 +84,13 @@ def fit(
     targets)`` plus ``l2 * sum(p**2)`` over the parameters, backward, ``optimizer.step()``.
     `lr_schedule(epoch)` sets the learning rate each epoch. Accuracy uses `accuracy(prediction,
     target)` or the rule that goes with `loss`. Ctrl-C stops cleanly and returns the history so far.
+
+    `compile` chooses how each step runs. ``False``: the interactive engine builds the graph every
+    step. ``True``: the first step traces the model and loss once and `autograd.compile` turns the
+    graph into straight-line Python that later steps replay (same arithmetic, same losses, many
+    times faster); it raises ValueError if they do not trace to one fixed graph. ``None`` (the
+    default) compiles nn's own MLP/Layer/Neuron with ``hinge_loss``, ``mse_loss`` or
+    ``binary_cross_entropy`` and trains interactively otherwise, printing a one-line note.
     """
     if len(X) != len(y):
         raise ValueError(f"fit got {len(X)} samples in X but {len(y)} targets in y")
@@ -88,12 +100,23 @@ def fit(
         raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
     if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
         raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    if compile not in (None, True, False):
+        raise ValueError(f"compile must be True, False or None, got {compile!r}")
     is_right = accuracy or ACCURACY_RULES.get(loss)
-    params = model.parameters()
     rng = random.Random(seed)
     order = list(range(len(X)))
     size = batch_size or len(X)
     history = History()
+    interactive = _InteractiveStep(model, X, y, loss, optimizer, l2, is_right)
+    step: Callable[[list[int]], tuple[float, int]] = interactive
+    if compile and not hasattr(autograd, "compile"):
+        raise ValueError("fit(compile=True) needs autograd.compile, which this version of chainrule lacks")
+    if compile is not False and epochs > 0 and hasattr(autograd, "compile"):
+        reason = None if compile else _why_not_compiled(model, loss)
+        if reason is None:
+            step = _CompiledStep(interactive, full_batch=batch_size is None, insist=compile is True)
+        else:
+            print(f"fit: {reason}; training interactively (compile=False skips this check)", file=sys.stderr)
 
     # The plain text bar works in terminals and notebooks alike, and leaves no widget state behind.
     from tqdm import tqdm
@@ -108,19 +131,9 @@ def fit(
             total, right = 0.0, 0
             for start in range(0, len(order), size):
                 batch = order[start : start + size]
-                with collector_paused():  # graphs have no cycles: see collector_paused
-                    predictions = [model(X[i]) for i in batch]
-                    targets = [y[i] for i in batch]
-                    batch_loss = loss(predictions, targets)
-                    if l2:
-                        batch_loss = batch_loss + l2 * autograd.dot(params, params)
-                    optimizer.zero_grad()
-                    batch_loss.backward()
-                    optimizer.step()
-                    total += batch_loss.data * len(batch)
-                    if is_right:
-                        right += sum(is_right(p, t) for p, t in zip(predictions, targets))
-                    del predictions, batch_loss  # freed here, by reference counting, while the collector is off
+                batch_loss, batch_right = step(batch)
+                total += batch_loss * len(batch)
+                right += batch_right
             history.loss.append(total / len(X))
             history.accuracy.append(right / len(X) if is_right else None)
             shown = {"loss": f"{history.loss[-1]:.4f}"}
@@ -140,3 +153,201 @@ def _progress_stream():
     import sys
 
     return sys.stdout if type(sys.stderr).__module__.startswith("ipykernel") else sys.stderr
+
+
+class _InteractiveStep:
+    """One training step on a batch with the interactive engine: the graph a learner can draw."""
+
+    def __init__(
+        self,
+        model: Module,
+        X: Sequence,
+        y: Sequence,
+        loss: Callable,
+        optimizer: Optimizer,
+        l2: float,
+        is_right: Callable | None,
+    ) -> None:
+        self.model, self.X, self.y, self.loss, self.optimizer = model, X, y, loss, optimizer
+        self.l2, self.is_right = l2, is_right
+        self.params = model.parameters()
+
+    def loss_of(self, inputs: Sequence, targets: Sequence) -> tuple[Value, list]:
+        """The batch loss (plus the L2 term) as a graph, and the predictions it was computed from."""
+        predictions = [self.model(x) for x in inputs]
+        batch_loss = self.loss(predictions, targets)
+        if self.l2:
+            batch_loss = batch_loss + self.l2 * autograd.dot(self.params, self.params)
+        return batch_loss, predictions
+
+    def __call__(self, batch: list[int]) -> tuple[float, int]:
+        """Forward, backward and update for the samples `batch`; returns (loss, number right)."""
+        with collector_paused():  # graphs have no cycles: see collector_paused
+            targets = [self.y[i] for i in batch]
+            batch_loss, predictions = self.loss_of([self.X[i] for i in batch], targets)
+            self.optimizer.zero_grad()
+            batch_loss.backward()
+            self.optimizer.step()
+            right = sum(self.is_right(p, t) for p, t in zip(predictions, targets)) if self.is_right else 0
+            value = batch_loss.data
+            del predictions, batch_loss  # freed here, by reference counting, while the collector is off
+        return value, right
+
+
+# The model types and losses whose Python code never branches on data, so one trace serves every step.
+_FIXED_STRUCTURE_LOSSES = (losses.hinge_loss, losses.mse_loss, losses.binary_cross_entropy)
+
+
+def _fixed_structure_model(model: Module) -> bool:
+    from nn.layers import MLP, Layer, Neuron
+
+    return type(model) in (MLP, Layer, Neuron)
+
+
+def _why_not_compiled(model: Module, loss: Callable) -> str | None:
+    """None when compile=None may compile this model and loss, else the reason it does not."""
+    if _fixed_structure_model(model) and loss in _FIXED_STRUCTURE_LOSSES:
+        return None
+    name = getattr(loss, "__name__", repr(loss))
+    return (
+        f"compile=None compiles only nn's MLP/Layer/Neuron with hinge_loss, mse_loss or binary_cross_entropy, "
+        f"not {type(model).__name__} with {name} (compile=True compiles any that never branch on .data)"
+    )
+
+
+# Compiled programs kept between calls of fit, per model: {model: {key: _Program}}.
+_programs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class _CompiledStep:
+    """The same step as `_InteractiveStep`, replayed by the program `autograd.compile` writes.
+
+    The program takes the batch's inputs (and, for minibatches, its targets) as arguments and reads
+    the parameters from their Values; its gradients are added to each parameter's ``.grad`` and
+    the optimizer steps as usual. One program per batch length, traced at its first use.
+
+    To count right answers it needs the predictions, which a compiled program does not return:
+    so it compiles ``loss + sum(a_i * prediction_i)`` and runs it at ``a = 0``. Adding 0 leaves
+    the loss unchanged, and the gradient with respect to ``a_i`` is ``prediction_i``.
+    """
+
+    def __init__(self, interactive: _InteractiveStep, *, full_batch: bool, insist: bool) -> None:
+        self.interactive = interactive
+        self.full_batch, self.insist = full_batch, insist
+        self.cache = _programs.setdefault(interactive.model, {})
+        self.inputs_of_full_batch: list[float] | None = None
+
+    def __call__(self, batch: list[int]) -> tuple[float, int]:
+        it = self.interactive
+        inputs = [it.X[i] for i in batch]
+        targets = [it.y[i] for i in batch]
+        program = self._program(inputs, targets)
+        if program is None:  # it did not compile (compile=None): the interactive step from now on
+            return it(batch)
+        probes = [0.0] * program.outputs
+        if self.full_batch:
+            if self.inputs_of_full_batch is None:
+                self.inputs_of_full_batch = program.compiled.flat_inputs(inputs, probes)[: program.n_arguments]
+            flat = self.inputs_of_full_batch + [v.data for v in program.compiled.captured]
+        else:
+            flat = program.compiled.flat_inputs(inputs, targets, probes)
+        value, gradients = program.compiled.function(flat)
+        outputs = gradients[: program.outputs]
+        if not math.isfinite(value) or not all(map(math.isfinite, outputs)):
+            return it(batch)  # 0 * inf would spoil the loss: this step goes the interactive way
+        it.optimizer.zero_grad()
+        for leaf, g in zip(program.compiled.captured, gradients[program.outputs :]):
+            leaf.grad += g
+        it.optimizer.step()
+        right = 0
+        if it.is_right:
+            predictions = _unflatten_predictions(outputs, program.shape)
+            right = sum(it.is_right(p, t) for p, t in zip(predictions, targets))
+        return value, right
+
+    def _program(self, inputs: list, targets: list) -> _Program | None:
+        it = self.interactive
+        key = (it.loss, it.l2, len(inputs), self.full_batch)
+        known = self.cache.get(key)
+        if known is not None and (not self.full_batch or known.targets == targets):
+            return known.usable
+        program = _Program.trace(it, inputs, targets, self.full_batch)
+        if isinstance(program, str):  # the reason it cannot be compiled
+            if self.insist:
+                raise ValueError(f"fit(compile=True): {program}")
+            print(f"fit: {program}; training interactively (compile=False skips this check)", file=sys.stderr)
+            program = _Program.failed(targets)
+        self.cache[key] = program
+        return program.usable
+
+
+@dataclass
+class _Program:
+    """A compiled training step for one batch length (or why there is none)."""
+
+    compiled: object | None  # autograd.CompiledFunction
+    targets: list  # the targets baked in (full batch) or the example targets
+    outputs: int = 0  # how many prediction numbers (probes) the program reads out
+    shape: list | None = None  # for each sample: None (one Value) or the length of its list of Values
+    n_arguments: int = 0  # how many numbers the arguments flatten to
+
+    @property
+    def usable(self) -> _Program | None:
+        return self if self.compiled is not None else None
+
+    @classmethod
+    def failed(cls, targets: list) -> _Program:
+        return cls(None, list(targets))
+
+    @classmethod
+    def trace(cls, it: _InteractiveStep, inputs: list, targets: list, full_batch: bool) -> _Program | str:
+        shape: list = []
+
+        def step_loss(inputs, *rest):
+            batch_targets, probes = (targets, rest[0]) if full_batch else rest
+            batch_loss, predictions = it.loss_of(inputs, batch_targets)
+            flat = _flatten_predictions(predictions, shape)
+            return batch_loss + autograd.dot(probes, flat) if probes else batch_loss
+
+        example = [it.model(x) for x in inputs[:1]]  # one prediction's shape, to size the probes
+        outputs = len(inputs) * (len(example[0]) if isinstance(example[0], list) else 1)
+        probes = [0.0] * outputs
+        args = (inputs, probes) if full_batch else (inputs, targets, probes)
+        probes_at = len(args) - 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", autograd.SpecialisationWarning)
+            try:
+                compiled = autograd.compile(step_loss, *args, argnums=probes_at)
+            except autograd.SpecialisationWarning as warning:
+                return f"the model and loss do not trace to one fixed graph ({warning})"
+            except (TypeError, ValueError) as error:
+                return f"the model and loss could not be traced ({error})"
+        n_arguments = len(compiled.inputs) - len(compiled.captured)
+        return cls(compiled, list(targets), outputs, shape[: len(inputs)], n_arguments)
+
+
+def _flatten_predictions(predictions: list, shape: list) -> list[Value]:
+    """Each sample's prediction (a Value or a list of Values) into one list; `shape` records which."""
+    flat: list[Value] = []
+    shape.clear()
+    for p in predictions:
+        if isinstance(p, list):
+            shape.append(len(p))
+            flat.extend(p)
+        else:
+            shape.append(None)
+            flat.append(p)
+    return flat
+
+
+def _unflatten_predictions(numbers: list[float], shape: list) -> list:
+    """Predictions rebuilt as leaf Values, shaped as the model returned them (for the accuracy rules)."""
+    out, i = [], 0
+    for n in shape:
+        if n is None:
+            out.append(Value(numbers[i]))
+            i += 1
+        else:
+            out.append([Value(v) for v in numbers[i : i + n]])
+            i += n
+    return out
