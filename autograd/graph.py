@@ -13,27 +13,28 @@ if TYPE_CHECKING:
     from autograd.value import Value
 
 
-def topological_order(root: Value, *, leaves: bool = True) -> list[Value]:
+def topological_order(root: Value) -> list[Value]:
     """Every node `root` depends on, each after all of its parents, `root` last.
 
     Parents are visited in order, so the order is the same every run: the order in which a
-    depth-first evaluation would compute the nodes. With ``leaves=False`` the leaves are left out
-    (except `root` itself): that is what `backward()` walks, since a leaf passes nothing on, and it
-    makes a node with a million leaf parents (one big `sum`) cost a million cheap checks, not a
-    million trips through the stack.
+    depth-first evaluation would compute the nodes.
     """
     order: list[Value] = []
     visited: set[Value] = {root}
+    is_placed = visited.issuperset  # (in a DAG, a visited parent is already placed: it cannot be on the stack)
     # Each stack entry is a node and an iterator over the parents still to visit.
     stack = [(root, iter(root.parents))]
     push, pop, mark, place = stack.append, stack.pop, visited.add, order.append  # bound once: this loop is hot
     while stack:
         node, parents = stack[-1]
         for parent in parents:
-            if (leaves or parent.parents) and parent not in visited:
+            if parent not in visited:
                 mark(parent)
-                push((parent, iter(parent.parents)))
-                break
+                if is_placed(parent.parents):  # a leaf, or all its parents placed: place it now
+                    place(parent)
+                else:
+                    push((parent, iter(parent.parents)))
+                    break
         else:  # all parents done: the node itself can be placed
             pop()
             place(node)

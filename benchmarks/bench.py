@@ -1,8 +1,8 @@
 """chainrule against its floor, today's engine, micrograd and PyTorch, in one process: `make bench`.
 
 Every measurement runs in the same process, interleaved (each round runs every engine's step once),
-and the table reports medians. The machine is shared and small, so read the *ratios*, not the
-milliseconds: every engine is slowed alike by whatever else runs.
+and the table reports medians of the process's CPU time. The machine is shared and small, so read
+the *ratios*, not the milliseconds: every engine is slowed alike by whatever else runs.
 
   1. The demo training step (micrograd's: MLP(2, [16, 16, 1]), 100 moons samples, hinge loss +
      1e-4 L2, plain SGD), every engine starting from the same weights, losses compared each step:
@@ -59,6 +59,9 @@ except ImportError:  # PyTorch is optional: its rows are left out
     torch = None
 
 HERE = Path(__file__).resolve().parent
+# CPU time of this process, not wall time: the machine is shared, and time spent waiting while
+# another program runs would be charged to whichever engine happened to be running.
+clock = time.process_time
 ALPHA = 1e-4  # L2 strength of micrograd's demo
 SIZES = [2, 16, 16, 1]
 
@@ -211,15 +214,15 @@ def timed(work: Callable[[], object], *, collect_inside: bool) -> float:
     is freed afterwards, untimed."""
     gc.collect()
     if collect_inside:
-        start = time.perf_counter()
+        start = clock()
         work()
         gc.collect()
-        return time.perf_counter() - start
+        return clock() - start
     gc.disable()
     try:
-        start = time.perf_counter()
+        start = clock()
         work()
-        return time.perf_counter() - start
+        return clock() - start
     finally:
         gc.enable()
         gc.collect()
@@ -270,9 +273,9 @@ def demo_step(repeat: int, samples: int) -> dict:
     compile_seconds = None
     if compile_available():
         model, optimizer = fresh()
-        started = time.perf_counter()  # the first epoch traces and compiles: timed once, outside the rounds
+        started = clock()  # the first epoch traces and compiles: timed once, outside the rounds
         fit_step(model, optimizer, X, y, 0.0, True)  # lr 0: the weights stay where the other engines start
-        compile_seconds = time.perf_counter() - started
+        compile_seconds = clock() - started
         add("fit, compiled", lambda lr, m=model, o=optimizer: fit_step(m, o, X, y, lr, True), garbage_charged=True)
     flat = [p.data for p in start.parameters()]
     straight_line = floor.make_step(SIZES)
@@ -370,7 +373,7 @@ def profile_breakdown(samples: int, engine: str) -> dict:
 
     gc.collect()
     gc.disable()  # the collector's share is measured by the garbage-charged rows, not here
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(clock)
     try:
         for _ in range(3):
             profiler.runcall(one_step)
@@ -416,11 +419,11 @@ NODES_PER_CHAIN_STEP = 5  # two constants, *, +, relu
 def per_node(Value, nodes: int) -> tuple[float, float]:
     """Nanoseconds per node to build a chain of `nodes` nodes and to back-propagate (collector on)."""
     gc.collect()
-    start = time.perf_counter()
+    start = clock()
     root = chain(Value, nodes // NODES_PER_CHAIN_STEP)
-    built = time.perf_counter()
+    built = clock()
     root.backward()
-    done = time.perf_counter()
+    done = clock()
     del root
     gc.collect()
     return (built - start) * 1e9 / nodes, (done - built) * 1e9 / nodes
@@ -451,11 +454,11 @@ def big_sum(terms: int, repeat: int) -> dict:
         builds, backwards = [], []
         for _ in range(repeat):
             gc.collect()
-            start = time.perf_counter()
+            start = clock()
             total = module.sum(leaves)
-            built = time.perf_counter()
+            built = clock()
             total.backward()
-            done = time.perf_counter()
+            done = clock()
             builds.append(built - start)
             backwards.append(done - built)
             del total
@@ -530,7 +533,7 @@ def report(r: dict) -> str:
     floor_ms = ms["floor"]
     lines = [
         f"- Machine: {r['machine']}; PyTorch {r['torch'] or 'not installed'}. A shared machine: read the ratios.",
-        f"- Medians of {r['repeat']} interleaved rounds; the demo step trains MLP(2, [16, 16, 1]) on "
+        f"- Medians of {r['repeat']} interleaved rounds (CPU time); the demo step trains MLP(2, [16, 16, 1]) on "
         f"{r['samples']} moons samples ({d['nodes']:,} nodes per step); first loss {d['first_loss']:.12f}, "
         f"largest difference from chainrule's loss over all steps: "
         f"{max(d['max_loss_difference'].values()):.1e}.",
