@@ -76,7 +76,7 @@ def fit(
     accuracy: Callable[[object, object], bool] | None = None,
     progress: bool = True,
     seed: int | None = 0,
-    compile: bool | None = None,  # noqa: A002 - the name PyTorch users know (torch.compile)
+    compile: bool | None = False,  # noqa: A002 - the name PyTorch users know (torch.compile)
 ) -> History:
     """Train `model` on (X, y) and return the `History` of loss and accuracy per epoch.
 
