@@ -88,8 +88,8 @@ def fit(
     `compile` chooses how each step runs. ``False``: the interactive engine builds the graph every
     step. ``True``: the first step traces the model and loss once and `autograd.compile` turns the
     graph into straight-line Python that later steps replay (same arithmetic, same losses, many
-    times faster); it raises ValueError if they do not trace to one fixed graph. ``None`` (the
-    default) compiles nn's own MLP/Layer/Neuron with ``hinge_loss``, ``mse_loss`` or
+    times faster); it raises ValueError if they do not trace to one fixed graph. ``None``
+    compiles nn's own MLP/Layer/Neuron with ``hinge_loss``, ``mse_loss`` or
     ``binary_cross_entropy`` and trains interactively otherwise, printing a one-line note.
     """
     if len(X) != len(y):
