@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import math
 import os
 import re
@@ -62,8 +63,12 @@ class Graph(graphviz.Digraph):
     """
 
     display_formats: tuple[str, ...] = ("svg", "png")
-    display_png_dpi = 72  # the PNG is the fallback for untrusted notebooks: kept small,
-    display_png_max_inches = "14,9"  # and a wide graph is scaled down to fit
+    # The PNG is what an untrusted notebook shows (JupyterLab does not render its SVG), at its
+    # natural size: 96 dpi keeps 11 pt text at about 14 px, and a graph wider than 10 inches is
+    # scaled down to fit a notebook column (so is the SVG: nbconvert HTML shows it at its own size).
+    # The PNG's colours are reduced to a palette to keep notebooks small.
+    display_png_dpi = 96
+    display_png_max_inches = "10,30"
 
     def pipe(self, format: str | None = None, *args, encoding: str | None = None, **kwargs) -> bytes | str:  # noqa: A002
         """The rendered picture as bytes (or str when `encoding` is given)."""
@@ -97,10 +102,11 @@ class Graph(graphviz.Digraph):
 
     def _repr_mimebundle_(self, include=None, exclude=None, **_) -> dict[str, str]:
         bundle = {}
-        if "svg" in self.display_formats:
-            bundle["image/svg+xml"] = self.picture("svg").decode()
+        if "svg" in self.display_formats:  # at most as wide as the PNG, and shrinking with a narrower page
+            svg = self.picture("svg", max_inches=self.display_png_max_inches).decode()
+            bundle["image/svg+xml"] = svg.replace("<svg ", '<svg style="max-width: 100%; height: auto" ', 1)
         if "png" in self.display_formats:
-            png = self.picture("png", self.display_png_dpi, self.display_png_max_inches)
+            png = compact_png(self.picture("png", self.display_png_dpi, self.display_png_max_inches))
             bundle["image/png"] = base64.b64encode(png).decode()
         wanted = set(include) if include is not None else set(bundle)
         wanted -= set(exclude or ())
@@ -120,6 +126,19 @@ class Graph(graphviz.Digraph):
         """The picture as a ``data:`` URI, for an ``<img>`` that survives HTML sanitisers."""
         mime = {"png": "image/png", "svg": "image/svg+xml"}[format]
         return f"data:{mime};base64,{base64.b64encode(self.picture(format, dpi, max_inches)).decode()}"
+
+
+def compact_png(png: bytes, colours: int = 64) -> bytes:
+    """The same picture with a palette of `colours` (a third of the size), using Pillow when it is
+    installed (it comes with the notebooks extra); otherwise `png` unchanged."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return png
+    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colours, method=Image.Quantize.MEDIANCUT)
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue() if out.tell() < len(png) else png
 
 
 def neuron_of(node: Value, level: str = "neuron") -> str | None:

@@ -29,9 +29,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from autograd import PARAMETER, Value, graph
-from autograd.drawing import KIND_STYLE, Graph, number
+from autograd.drawing import KIND_STYLE, Graph
 from autograd.graph import fmt
-from autograd.walkthrough import UNKNOWN, Frame, register_view
+from autograd.walkthrough import Frame, register_view
 
 ACTIVATION_OPS = ("relu", "leaky_relu", "tanh", "sigmoid")
 POSITIVE = "#2f6db5"  # a positive weight: blue
@@ -39,6 +39,7 @@ NEGATIVE = "#c2185b"  # a negative weight: magenta (kept apart from the player's
 NEURON_STYLE = {"fillcolor": "#f6f6f6", "color": "#444444"}
 OUTPUT_STYLE = {"fillcolor": "#e3f1df", "color": "#3b7a2a"}
 MAX_LABELLED_WEIGHTS = 64  # above this, edges carry no text by default (they would not be readable)
+UNKNOWN = f"{'?':>8}"  # a number the step-through has not reached yet
 _WEIGHT_LABEL = re.compile(r"^w(?P<index>\d+(?:\.\d+)*)$")
 
 
@@ -265,6 +266,11 @@ def weight_style(w: float, largest: float) -> dict[str, str]:
     return {"color": colour, "fontcolor": colour, "penwidth": f"{0.6 + 2.9 * strength:.2f}"}
 
 
+def number(x: float) -> str:
+    """A number in a fixed width (4 significant digits in 8 characters), so circles keep their size."""
+    return f"{x:>8.4g}"
+
+
 def _factor(x: float) -> str:
     """A number inside a product: negative ones in parentheses, 0.8 × (-0.6)."""
     return f"({fmt(x)})" if x < 0 else fmt(x)
@@ -301,7 +307,7 @@ def draw_network(
     g = Graph(name="network", graph_attr={
         "rankdir": rankdir, "bgcolor": "white", "nodesep": "0.12", "ranksep": "0.5", "ordering": "out",
     })  # fmt: skip
-    g.attr("node", fontname="Courier", fontsize="11", style="filled", shape="circle", margin="0.02")
+    g.attr("node", fontname="Courier", fontsize="10", style="filled", shape="circle", margin="0.02")
     # decorate: a line ties each label to its own edge, so labels stay unambiguous where edges cross
     g.attr("edge", fontname="Courier", fontsize="10", fontcolor="#333333", arrowsize="0.6", color="#777777",
            decorate="true")  # fmt: skip
@@ -348,7 +354,7 @@ def draw_network(
             g.edge(source, n.node, **attrs)
 
     if legend:
-        g.attr(label=_legend(grads, color_weights, labels), labelloc="b", labeljust="l", fontname="Helvetica",
+        g.attr(label=_legend(net, grads, color_weights, labels), labelloc="b", labeljust="l", fontname="Helvetica",
                fontsize="10", fontcolor="#444444")  # fmt: skip
     return g
 
@@ -359,15 +365,30 @@ def _keep_in_order(column, names: list[str]) -> None:
         column.edge(a, b, style="invis")
 
 
-def _legend(grads: bool, coloured: bool, labels: bool) -> str:
+def _legend(net: Network, grads: bool, coloured: bool, labels: bool) -> str:
     lines = ["circles: inputs, then neurons by layer; b: bias; data: the output a = activation(z), z = w·x + b"]
     if grads:
         lines.append("grad: ∂L/∂(that output); δ = ∂L/∂z; on an edge, grad = ∂L/∂w = δ × (the input it multiplies)")
     if labels:
-        lines.append("edge label: weight w<layer>.<neuron>.<input> (counted from 0: input 0 is x1) and its value")
+        lines.append(f"edge label: the weight's name and value; {_name_hint(net)}")
     if coloured:
         lines.append("edge colour: blue positive, magenta negative weight; width grows with |w|")
     return "\\l".join(lines) + "\\l"
+
+
+def _name_hint(net: Network) -> str:
+    """What a weight's name says, on a real example: w0.1.2 is layer 0, neuron 1, input 2 (x3)."""
+    first = net.layers[0][-1]
+    w = first.w[-1]
+    match = _WEIGHT_LABEL.match(w.label)
+    if not match:
+        return "each edge carries one weight"
+    parts = match.group("index").split(".")
+    meaning = dict(zip(("input",) if len(parts) == 1 else ("neuron", "input") if len(parts) == 2
+                       else ("layer", "neuron", "input"), parts))  # fmt: skip
+    said = ", ".join(f"{k} {v}" for k, v in meaning.items())
+    source = net.source_title(first.sources[-1])
+    return f"{w.label} is {said} (counted from 0: input {parts[-1]} is {source})"
 
 
 def diagram(
@@ -406,11 +427,14 @@ def network_view(root: Value, forward: bool = True) -> tuple[Graph, dict[str, di
         for n in net.neurons():
             terms = " + ".join(f"{_factor(w.data)}×{_factor(x.data)}" for w, x in zip(n.w, n.x))
             bias = f" + {_factor(n.b.data)}" if n.b is not None else ""
-            act = f"{n.activation}(" if n.activation != "linear" else "("
+            if n.activation == "linear":
+                text = f"{n.name} = w·x + b = {terms}{bias} = {fmt(n.out.data)}"
+            else:
+                act = n.activation
+                text = f"{n.name} = {act}(w·x + b) = {act}({terms}{bias}) = {act}({fmt(n.z.data)}) = {fmt(n.out.data)}"
             frames.append(Frame(
                 phase="forward",
-                text=f"{n.name} = {n.activation}(w·x + b) = {act}{terms}{bias}) = {act}{fmt(n.z.data)})"
-                f" = {fmt(n.out.data)}",
+                text=text,
                 active=[f"n_{n.node}"],
                 receiving=[f"n_{s}" for s in n.sources],
                 edges=[f"n_{n.weight_node(i)}" for i in range(len(n.w))],

@@ -225,3 +225,19 @@ def test_the_seed_network_graph_is_compact():
     svg = seed_network_loss().draw(show_names=True, element_ids=True).pipe(format="svg").decode()
     width_pt = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
     assert width_pt * 96 / 72 < 2400
+
+
+def test_the_notebook_pictures_fit_the_page_and_the_png_stays_readable_and_small():
+    # An untrusted JupyterLab shows the PNG at its natural size: 96 dpi (11 pt text at about 14 px),
+    # at most 10 inches wide; the SVG (trusted notebooks, nbconvert HTML) shrinks to the page width.
+    import io
+
+    Image = pytest.importorskip("PIL.Image")
+    bundle = seed_network_loss().draw(rankdir="TB")._repr_mimebundle_()
+    assert '<svg style="max-width: 100%; height: auto"' in bundle["image/svg+xml"]
+    png = Image.open(io.BytesIO(base64.b64decode(bundle["image/png"])))
+    assert png.width <= 10 * 96 and png.mode == "P"  # a palette: a third of the bytes
+    small = (Value(2.0, label="a") * Value(3.0, label="b")).draw()._repr_mimebundle_()
+    native = Image.open(io.BytesIO(base64.b64decode(small["image/png"])))
+    width_pt = float(re.search(r'width="([\d.]+)pt"', small["image/svg+xml"]).group(1))
+    assert abs(native.width - width_pt * 96 / 72) <= 2  # a small graph keeps its natural size
