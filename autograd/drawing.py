@@ -181,7 +181,7 @@ def draw(
     cluster: bool = False,
     collapse: str | None = None,
     max_nodes: int = 500,
-    show_names: bool = False,
+    show_names: bool = True,
     element_ids: bool = False,
 ) -> Graph:
     """Draw `root`'s graph: boxes for values, ellipses for operations, local derivatives on edges.
@@ -191,7 +191,8 @@ def draw(
     cluster: group each nn neuron's nodes in a box. collapse: "neuron" or "layer" draws each nn
     neuron or layer as one node, so a whole MLP stays legible.
     max_nodes: raise `GraphTooLarge` (saying how many nodes there are) beyond this many nodes.
-    show_names: name unlabelled nodes as the step-through does (v3, ..., L for the root).
+    show_names: name unlabelled nodes as the step-through and `backprop_steps` do (v3, ..., L for the
+    root), so every name a step's text uses is on the picture (on by default; False for bare boxes).
     element_ids: give SVG elements stable ids (n_v3, n_v3op, e_v3_0 for parent 0 of v3).
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):

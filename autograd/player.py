@@ -54,14 +54,22 @@ def _script_json(value: object) -> str:
     return text.replace("</", "<\\/").replace("<!--", "\\u003c!--")
 
 
-def static_view(png_uri: str, png_width: int, steps_text: str, title: str) -> str:
-    """The picture and the step list: plain HTML that survives notebook sanitisers and needs no script."""
+def static_view(png_uri: str | None, png_width: int, steps_text: str, title: str) -> str:
+    """The picture and the step list: plain HTML that survives notebook sanitisers and needs no script.
+
+    Without `png_uri` (a graph too large for a useful static picture), `png_width` is its node count.
+    """
+    picture = (
+        f'<div style="overflow-x: auto; max-width: 100%; border: 1px solid #ddd">'
+        f'<img alt="{html.escape(title)}" src="{png_uri}" width="{png_width}" '
+        f'style="max-width: none; width: {png_width}px; height: auto; display: block"></div>'
+        if png_uri
+        else f"<p>The graph has {png_width:,} nodes: too many for a readable static picture.</p>"
+    )
     return f"""<div class="crw-static">
 <p style="font-size: 13px; color: #555; margin: 4px 0">Static view. The interactive player (zoom, pan, \
 step by step) needs scripts: in Jupyter, run the cell or trust the notebook.</p>
-<div style="overflow-x: auto; max-width: 100%; border: 1px solid #ddd">\
-<img alt="{html.escape(title)}" src="{png_uri}" width="{png_width}" \
-style="max-width: none; width: {png_width}px; height: auto; display: block"></div>
+{picture}
 <p style="font-weight: bold; margin: 8px 0 2px">{html.escape(title)}</p>
 <div style="max-height: 420px; overflow-y: auto; border: 1px solid #eee">\
 <pre style="white-space: pre-wrap; margin: 4px; font-size: 13px">{html.escape(steps_text)}</pre></div>

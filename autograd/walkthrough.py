@@ -48,6 +48,7 @@ LEGENDS = {
     },
 }
 STATIC_MAX_PIXELS = 1_200_000  # the static picture's budget (a PNG in every saved page and notebook)
+STATIC_PICTURE_MAX_NODES = 800  # drawn nodes (values and operations) up to which the static view has a picture
 
 
 @dataclass
@@ -208,7 +209,9 @@ class Walkthrough:
         if frame.focus:
             return list(frame.focus)
         titles = self._titles()
-        root = re.escape(graph.node_names(self.root)[self.root])
+        if getattr(self, "_root_name", None) is None:
+            self._root_name = graph.node_names(self.root)[self.root]
+        root = re.escape(self._root_name)
         text = re.sub(rf"[∂d]{root}/", "", frame.text)
         named = [titles[token] for token in _tokens(text) if token in titles]
         return list(dict.fromkeys([*frame.active, *named]))
@@ -262,8 +265,18 @@ class Walkthrough:
         }
 
     def _static(self) -> str:
-        # 72 dpi: Graphviz's 11 pt text is 11 px, readable as it is. A very large graph is scaled down to
-        # STATIC_MAX_PIXELS (its text then gets small: the live player is the way to read such a graph).
+        if getattr(self, "_static_html", None) is None:
+            self._static_html = self._make_static()
+        return self._static_html
+
+    def _make_static(self) -> str:
+        # 72 dpi: Graphviz's 11 pt text is 11 px, readable as it is. A large graph is scaled down to
+        # STATIC_MAX_PIXELS (its text then gets small: the live player is the way to read such a graph);
+        # past STATIC_PICTURE_MAX_NODES there is no picture at all (a second layout would take long).
+        title = f"Forward and backward steps ({len(self)} frames)"
+        nodes = self.svg.count('class="node"')
+        if nodes > STATIC_PICTURE_MAX_NODES:
+            return player.static_view(None, nodes, steps_table_from(self), title)
         box = re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) ([\d.]+)"', self.svg)
         area = float(box.group(1)) * float(box.group(2)) if box else 0.0
         shrink = min(1.0, (STATIC_MAX_PIXELS / area) ** 0.5) if area else 1.0
@@ -271,7 +284,6 @@ class Walkthrough:
         png = self.graph.picture("png", dpi=72, max_inches=inches if shrink < 1.0 else None)
         width = int.from_bytes(png[16:20], "big")  # the PNG header's width field
         uri = "data:image/png;base64," + base64.b64encode(png).decode()
-        title = f"Forward and backward steps ({len(self)} frames)"
         return player.static_view(uri, width, steps_table_from(self), title)
 
     def html(self) -> str:

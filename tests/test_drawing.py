@@ -241,3 +241,15 @@ def test_the_notebook_pictures_fit_the_page_and_the_png_stays_readable_and_small
     native = Image.open(io.BytesIO(base64.b64decode(small["image/png"])))
     width_pt = float(re.search(r'width="([\d.]+)pt"', small["image/svg+xml"]).group(1))
     assert abs(native.width - width_pt * 96 / 72) <= 2  # a small graph keeps its natural size
+
+
+def test_drawings_show_the_names_that_step_text_uses():
+    x, w = autograd.Value(2.0, label="x"), autograd.Value(-3.0, label="w")
+    loss = (x * w + 1.0) ** 2  # x * w, + 1 and the root are unlabelled
+    names = autograd.graph.node_names(loss)
+    source = loss.draw().source
+    said = " ".join(step.explain() for step in autograd.backprop_steps(loss))
+    for node in autograd.topological_order(loss):
+        if node.kind != "constant":
+            assert f"∂{names[node]}" in said or node is loss
+            assert names[node] in source  # v2, v4, L: named on the picture as in the text

@@ -325,3 +325,29 @@ def test_mlp_one_sample_neuron_by_neuron_every_frame_shows_what_its_text_names_r
     assert len(sizes) >= len(w) and min(sizes) >= 10
     assert problems == [] and requests == [path.as_uri()]
     page.close()
+
+
+def test_notebooks_nbconvert_html_without_scripts_shows_the_picture_and_steps(browser, tmp_path):
+    """A code host's static render: the exported notebook with scripts off shows pictures and step lists,
+    with no raw markup and no controls that would do nothing."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "02_backprop_step_through.ipynb"
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(notebook, as_version=4))
+    page_path = tmp_path / "notebook.html"
+    page_path.write_text(body)
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(page_path.as_uri())
+    statics = page.query_selector_all(".crw-static")
+    assert len(statics) == 2  # the player and the widget
+    for static in statics:
+        image = static.query_selector("img")
+        assert image.evaluate("i => i.naturalWidth") > 1000
+        assert image.evaluate("i => i.getBoundingClientRect().width") == image.evaluate("i => i.naturalWidth")
+        assert "Start at the output: ∂L/∂L = 1" in static.inner_text()
+    assert page.query_selector_all(".crw button, .crw input, .crw-live") == []
+    text = page.inner_text("body")
+    assert "\\frac" not in text and "<svg" not in text and "chainrulePlayer" not in text
+    context.close()
