@@ -7,6 +7,7 @@ __distribution__ = "chainrule"
 from autograd.drawing import Graph, GraphTooLarge, draw
 from autograd.functional import GradcheckError, grad, gradcheck, value_and_grad
 from autograd.graph import edges, topological_order
+from autograd.nudging import Nudge, nudge
 from autograd.render import GraphvizNotFound, RenderError, render_dot
 from autograd.steps import ForwardStep, Step, backprop_steps, forward_steps
 from autograd.value import (
@@ -31,6 +32,7 @@ __all__ = [
     "ForwardStep",
     "GradcheckError",
     "Graph",
+    "Nudge",
     "GraphTooLarge",
     "GraphvizNotFound",
     "RenderError",
@@ -47,6 +49,7 @@ __all__ = [
     "gradcheck",
     "is_grad_enabled",
     "no_grad",
+    "nudge",
     "render_dot",
     "sum",
     "topological_order",

@@ -26,6 +26,7 @@ import graphviz
 
 from autograd import graph
 from autograd.files import atomic_write
+from autograd.nudging import nudge_all
 from autograd.render import render_dot
 from autograd.value import Value
 
@@ -37,6 +38,7 @@ KIND_STYLE = {
     "result": {"fillcolor": "#ffffff", "color": "#444444"},  # computed by an operation
 }
 HIGHLIGHT = "#d62728"
+CHECK_COLOURS = {"agrees": "#b7e4b0", "disagrees": "#f4a3a3", "kink": "#d0d0d0"}  # draw(check=True)
 COLLAPSE_LEVELS = ("neuron", "layer")
 OP_FILL = "#f3f3f3"
 # Where edges enter an operation's ports, by rankdir: the side facing the inputs.
@@ -183,6 +185,7 @@ def draw(
     max_nodes: int = 500,
     show_names: bool = True,
     element_ids: bool = False,
+    check: bool = False,
 ) -> Graph:
     """Draw `root`'s graph: boxes for values, ellipses for operations, local derivatives on edges.
 
@@ -194,6 +197,8 @@ def draw(
     show_names: name unlabelled nodes as the step-through and `backprop_steps` do (v3, ..., L for the
     root), so every name a step's text uses is on the picture (on by default; False for bare boxes).
     element_ids: give SVG elements stable ids (n_v3, n_v3op, e_v3_0 for parent 0 of v3).
+    check: after backward(), nudge every node (`autograd.nudge`) and fill it green where backprop's
+    gradient agrees with finite differences, red where it disagrees, grey at a kink.
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
@@ -214,6 +219,7 @@ def draw(
     largest = max((abs(n.grad) for n in order if math.isfinite(n.grad)), default=0.0) or 1.0
     ids = graph.node_ids(order)  # ids from a counter, not id(): the same DOT text every run
     names = graph.node_names(root)
+    checks = nudge_all(root) if check else {}
 
     g = Graph(name="chainrule", graph_attr={"rankdir": rankdir, "bgcolor": "white", "nodesep": "0.12",
                                             "ranksep": "0.25"})  # fmt: skip
@@ -230,6 +236,8 @@ def draw(
         for node in nodes:
             label = _value_label(node, show_data, show_grad, names[node] if show_names else "")
             style = _value_style(node, node in marked, color_grads, largest)
+            if node in checks:
+                style.update(fillcolor=CHECK_COLOURS[checks[node].status], tooltip=checks[node].explain())
             if element_ids:
                 style["id"] = f"n_{ids[node]}"
             target.node(ids[node], label, **style)
