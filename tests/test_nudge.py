@@ -19,6 +19,15 @@ UNARY = ["tanh", "sigmoid", "sin", "cos", "neg", "square", "exp_small"]
 BINARY = ["+", "-", "*", "dot", "sum"]
 
 
+BINARY_OPS = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "dot": lambda a, b: autograd.dot([a, b], [b, 0.5]),
+    "sum": lambda a, b: autograd.sum([a, b, 1.0]),
+}
+
+
 def random_program(seed: int, n_inputs: int, n_ops: int) -> list[tuple]:
     """A random straight-line program of smooth operations over the inputs (and earlier results)."""
     rng = random.Random(seed)
@@ -46,9 +55,7 @@ def run(program: list[tuple], *xs: Value) -> Value:
             out = getattr(a, op)()
         else:
             b = values[args[1]]
-            two = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b}
-            two |= {"dot": lambda: autograd.dot([a, b], [b, 0.5]), "sum": lambda: autograd.sum([a, b, 1.0])}
-            out = two[op]()
+            out = BINARY_OPS[op](a, b)
         values.append(out)
     return autograd.sum([values[-1], *(x.sin() for x in xs)])  # every input is part of the graph
 
@@ -174,7 +181,7 @@ def test_nudge_errors_name_the_problem():
 
 
 def fill_of(source: str, node_id: str) -> str:
-    match = re.search(rf"^\s*{node_id} \[.*?fillcolor=\"([^\"]+)\"", source, re.MULTILINE)
+    match = re.search(rf"^\s*{node_id} \[[^\]]*?fillcolor=\"([^\"]+)\"", source, re.MULTILINE)
     assert match, f"no node {node_id} in the DOT source"
     return match.group(1)
 
