@@ -1,4 +1,4 @@
-"""`fit`: the training loop — forward, loss, backward, step — with a progress bar."""
+"""`fit`: the training loop — forward, loss, backward, step — with a progress bar or a live view."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import gc
 import math
 import random
 import sys
+import threading
 import warnings
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -20,16 +21,63 @@ from nn.optim import Optimizer
 
 
 @dataclass
+class Snapshot:
+    """The model after one epoch: every parameter's value and its gradient from the epoch's last step."""
+
+    epoch: int  # counted from 1
+    loss: float
+    accuracy: float | None
+    lr: float
+    params: list[float]
+    grads: list[float]
+
+
+@dataclass
 class History:
-    """What `fit` saw: the loss and accuracy of every epoch (accuracy is None without a rule)."""
+    """What `fit` saw: the loss and accuracy of every epoch (accuracy is None without a rule).
+
+    With ``fit(..., live=True)`` training runs beside the notebook and the History fills as it goes:
+    `wait()` blocks until training has finished. `snapshots` (one per epoch, when recorded) let
+    `animate()` replay the run.
+    """
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float | None] = field(default_factory=list)
-    interrupted: bool = False  # True when Ctrl-C stopped training early
+    interrupted: bool = False  # True when Ctrl-C or the live view's stop button ended training early
+    snapshots: list[Snapshot] = field(default_factory=list, repr=False)
+    error: BaseException | None = field(default=None, repr=False)  # what stopped a background run
+    _finished: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+    view: object = field(default=None, repr=False, compare=False)  # the LiveView, with live=True in Jupyter
+    _run: object = field(default=None, repr=False, compare=False)  # model, data and loss, for animate()
 
     @property
     def epochs(self) -> int:
         return len(self.loss)
+
+    @property
+    def finished(self) -> bool:
+        """True once training has ended (all epochs, stopped, or failed)."""
+        return self._finished.is_set()
+
+    def wait(self, timeout: float | None = None) -> History:
+        """Block until training has finished and return this History; re-raise a training error.
+
+        Raises TimeoutError if `timeout` seconds pass first.
+        """
+        if not self._finished.wait(timeout):
+            raise TimeoutError(f"training had not finished after {timeout} s ({self.epochs} epochs so far)")
+        if self.error is not None:
+            raise RuntimeError(f"training stopped with an error after {self.epochs} epochs: {self.error!r}") from (
+                self.error
+            )
+        return self
+
+    def animate(self, path, **options) -> str:
+        """Write the run as an animation (".gif" or ".html"), one frame per recorded epoch: see
+        `nn.live.animate` for the options. Returns the path written."""
+        from nn.live import animate
+
+        return animate(self, path, **options)
 
 
 def _argmax(values: Sequence[Value]) -> int:
@@ -62,6 +110,59 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass
+class Run:
+    """One training run, an epoch at a time: what `fit` loops over, in the foreground or a thread."""
+
+    model: Module
+    X: Sequence[Sequence[float]]
+    y: Sequence
+    loss: Callable
+    optimizer: Optimizer
+    batch_size: int | None
+    lr_schedule: Callable[[int], float] | None
+    is_right: Callable[[object, object], bool] | None
+    step: Callable[[list[int]], tuple[float, int]]  # one training step on a batch: (loss, number right)
+    seed: int | None
+    epochs: int
+    history: History
+    record: bool = False  # keep a Snapshot per epoch
+
+    def __post_init__(self) -> None:
+        self.params = self.model.parameters()
+        self.rng = random.Random(self.seed)
+        self.order = list(range(len(self.X)))
+
+    def epoch(self) -> None:
+        """Train one epoch (number len(history.loss) + 1) and append its loss and accuracy."""
+        history, order = self.history, self.order
+        if self.lr_schedule is not None:
+            self.optimizer.lr = float(self.lr_schedule(history.epochs))
+        if self.batch_size is not None:
+            self.rng.shuffle(order)
+        size = self.batch_size or len(order)
+        total, right = 0.0, 0
+        for start in range(0, len(order), size):
+            batch = order[start : start + size]
+            batch_loss, batch_right = self.step(batch)
+            total += batch_loss * len(batch)
+            right += batch_right
+        history.loss.append(total / len(order))
+        history.accuracy.append(right / len(order) if self.is_right else None)
+        if self.record:
+            params = self.params
+            history.snapshots.append(
+                Snapshot(
+                    history.epochs,
+                    history.loss[-1],
+                    history.accuracy[-1],
+                    self.optimizer.lr,
+                    [p.data for p in params],
+                    [p.grad for p in params],
+                )
+            )
+
+
 def fit(
     model: Module,
     X: Sequence[Sequence[float]],
@@ -77,6 +178,9 @@ def fit(
     progress: bool = True,
     seed: int | None = 0,
     compile: bool | None = False,  # noqa: A002 - the name PyTorch users know (torch.compile)
+    live: bool = False,
+    refresh: float = 1.0,
+    record: bool | None = None,
 ) -> History:
     """Train `model` on (X, y) and return the `History` of loss and accuracy per epoch.
 
@@ -91,6 +195,14 @@ def fit(
     times faster); it raises ValueError if they do not trace to one fixed graph. ``None``
     compiles nn's own MLP/Layer/Neuron with ``hinge_loss``, ``mse_loss`` or
     ``binary_cross_entropy`` and trains interactively otherwise, printing a one-line note.
+
+    live=True, in Jupyter: show the run as it trains (loss, accuracy, the decision boundary for 2-D
+    inputs, the network) with pause / resume / one epoch / stop and the learning rate, redrawn at most
+    every `refresh` seconds (see `nn.live`). Training then runs in a background thread so the buttons
+    stay live, and `fit` returns at once: ``history.wait()`` gives the finished History. Outside
+    Jupyter, live=True trains in the foreground with the progress bar.
+    record: keep a `Snapshot` of the parameters every epoch, for ``history.animate(...)`` (on by
+    default with live=True).
     """
     if len(X) != len(y):
         raise ValueError(f"fit got {len(X)} samples in X but {len(y)} targets in y")
@@ -102,10 +214,9 @@ def fit(
         raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
     if compile not in (None, True, False):
         raise ValueError(f"compile must be True, False or None, got {compile!r}")
+    if isinstance(refresh, bool) or not isinstance(refresh, (int, float)) or not refresh > 0:
+        raise ValueError(f"refresh must be a number of seconds > 0, got {refresh!r}")
     is_right = accuracy or ACCURACY_RULES.get(loss)
-    rng = random.Random(seed)
-    order = list(range(len(X)))
-    size = batch_size or len(X)
     history = History()
     interactive = _InteractiveStep(model, X, y, loss, optimizer, l2, is_right)
     step: Callable[[list[int]], tuple[float, int]] = interactive
@@ -118,24 +229,27 @@ def fit(
         else:
             print(f"fit: {reason}; training interactively (compile=False skips this check)", file=sys.stderr)
 
+    run = Run(
+        model, X, y, loss, optimizer, batch_size, lr_schedule, is_right, step, seed, epochs, history,
+        record=live if record is None else bool(record),
+    )  # fmt: skip
+    history._run = run
+    if live:
+        from nn.live import in_notebook
+
+        if in_notebook():
+            from nn.live import LiveView
+
+            LiveView(run, refresh=float(refresh)).start()
+            return history
+
     # The plain text bar works in terminals and notebooks alike, and leaves no widget state behind.
     from tqdm import tqdm
 
     bar = tqdm(range(epochs), desc="training", disable=not progress, leave=True, file=_progress_stream())
     try:
-        for epoch in bar:
-            if lr_schedule is not None:
-                optimizer.lr = float(lr_schedule(epoch))
-            if batch_size is not None:
-                rng.shuffle(order)
-            total, right = 0.0, 0
-            for start in range(0, len(order), size):
-                batch = order[start : start + size]
-                batch_loss, batch_right = step(batch)
-                total += batch_loss * len(batch)
-                right += batch_right
-            history.loss.append(total / len(X))
-            history.accuracy.append(right / len(X) if is_right else None)
+        for _ in bar:
+            run.epoch()
             shown = {"loss": f"{history.loss[-1]:.4f}"}
             if is_right:
                 shown["acc"] = f"{history.accuracy[-1]:.0%}"
@@ -144,6 +258,7 @@ def fit(
         history.interrupted = True
     finally:
         bar.close()
+        history._finished.set()
     return history
 
 
