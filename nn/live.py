@@ -13,10 +13,11 @@ shipped with JupyterLab's default install; anywidget would add a dependency and 
 for nothing these few buttons need).
 
 How it stays cheap: drawing happens in the training thread between epochs (never while the model
-changes) and is throttled by time. A redraw happens only when `refresh` seconds have passed since
-the last one AND the time spent drawing so far is at most `DRAW_BUDGET` (1/5) of the time spent
-training, so the view costs training at most about 20% whatever the model's size. The epoch text
-is updated every epoch (a few bytes).
+changes) and is throttled by time. A picture is drawn only when `refresh` seconds have passed since
+the last one AND the time spent drawing, counting this picture at the cost of the last one, stays
+within `DRAW_BUDGET` (1/5) of the time spent training: however slow a picture is for a large
+model, the view takes at most about a fifth of the training time (plus the final frame). The epoch
+text is updated every epoch (a few bytes).
 
 When training ends the widget is replaced, in the same output, by a PNG of the final frame: a saved
 notebook then shows a picture on its first (untrusted) open, not controls without a kernel.
@@ -35,12 +36,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograd import no_grad
 from autograd.files import atomic_write
 from nn.train import History, Run, Snapshot
 
 DRAW_BUDGET = 0.2  # at most this fraction of the training time is spent drawing
-BOUNDARY_STEPS = 24  # the decision boundary's grid: 24 x 24 forward passes per picture
+BOUNDARY_STEPS = 20  # the decision boundary's grid: 20 x 20 forward passes per picture
 FIGURE_WIDTH = 11.0  # inches, at DPI: a frame is 880 px wide
 DPI = 80
 
@@ -69,9 +69,9 @@ def draw_frame(fig, history: History, run: Run, upto: int | None = None) -> None
     fig.clear()
     epochs = history.epochs if upto is None else upto
     picture = network_png(run)
-    widths = [1.0] + ([0.8] if _is_2d(run.X) else []) + ([1.6] if picture is not None else [])
-    axes = fig.subplots(1, len(widths), gridspec_kw={"width_ratios": widths}, squeeze=False)[0]
-    ax = axes[0]
+    two_d = _is_2d(run.X)
+    grid = fig.add_gridspec(2 if picture is not None else 1, 2 if two_d else 1, height_ratios=None)
+    ax = fig.add_subplot(grid[0, 0])
     xs = range(1, epochs + 1)
     ax.plot(xs, history.loss[:epochs], color="#2f6db5", label="loss")
     ax.set(xlabel="epoch", ylabel="loss", xlim=(0.5, max(run.epochs, epochs, 1) + 0.5))
@@ -81,20 +81,26 @@ def draw_frame(fig, history: History, run: Run, upto: int | None = None) -> None
         twin.set(ylim=(0, 1.05), ylabel="accuracy")
         twin.yaxis.label.set_color("#e08a1e")
     ax.yaxis.label.set_color("#2f6db5")
-    ax.set_title(status_text(history, run, upto), fontsize=10)
-    if _is_2d(run.X):
-        plot.decision_boundary(run.model, run.X, run.y, ax=axes[1], steps=BOUNDARY_STEPS)
-        axes[1].set_title("decision boundary", fontsize=10)
-        axes[1].set_xticks([])
-        axes[1].set_yticks([])
+    ax.set_title(status_text(history, run, upto), fontsize=11)
+    if two_d:
+        boundary = fig.add_subplot(grid[0, 1])
+        plot.decision_boundary(run.model, run.X, run.y, ax=boundary, steps=BOUNDARY_STEPS)
+        boundary.set_title("decision boundary and the data", fontsize=11)
+        boundary.set_xticks([])
+        boundary.set_yticks([])
     if picture is not None:
         import matplotlib.image
 
-        net = axes[-1]
+        net = fig.add_subplot(grid[1, :])
         net.axis("off")
         net.imshow(matplotlib.image.imread(io.BytesIO(picture), format="png"))
-        net.set_title("the network on sample 1: weights, activations, last step's gradients", fontsize=10)
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.88, wspace=0.3)
+        net.set_title(
+            "the network on sample 1: edge colour = sign of the weight (blue +, magenta -), width = |w|; "
+            "each neuron's output, ∂L/∂output and δ for that sample's loss",
+            fontsize=9,
+        )
+    fig.subplots_adjust(left=0.06, right=0.94, bottom=0.04 if picture is not None else 0.14, top=0.93, wspace=0.3,
+                        hspace=0.25)  # fmt: skip
 
 
 def status_text(history: History, run: Run, upto: int | None = None) -> str:
@@ -109,13 +115,26 @@ def status_text(history: History, run: Run, upto: int | None = None) -> str:
 
 
 def network_png(run: Run) -> bytes | None:
-    """The model's network diagram on the first sample, as a PNG (None when it has no diagram)."""
+    """The model's network diagram (`model.diagram`) on the first sample, as a PNG: weights by sign
+    and size, each neuron's output, and the gradients of that sample's loss (None without a diagram).
+
+    The parameters' gradients (the last step's, which the optimizer used) are put back afterwards.
+    """
     diagram = getattr(run.model, "diagram", None)
     if diagram is None:
         return None
-    with no_grad():
-        graph = diagram(list(run.X[0]))
-    return graph.picture("png", dpi=DPI)
+    params = run.params
+    saved = [p.grad for p in params]
+    try:
+        for p in params:
+            p.grad = 0.0
+        sample_loss = run.loss([run.model(list(run.X[0]))], [run.y[0]])
+        sample_loss.backward()
+        graph = diagram(loss=sample_loss, rankdir="TB", legend=False)
+        return graph.picture("png", dpi=DPI)
+    finally:
+        for p, grad in zip(params, saved):
+            p.grad = grad
 
 
 def figure_png(fig) -> bytes:
@@ -128,10 +147,10 @@ def figure_png(fig) -> bytes:
     return buffer.getvalue()
 
 
-def new_figure():
+def new_figure(run: Run):
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(FIGURE_WIDTH, 3.6), dpi=DPI)
+    return Figure(figsize=(FIGURE_WIDTH, 7.2 if hasattr(run.model, "diagram") else 3.6), dpi=DPI)
 
 
 def _is_2d(X: Sequence[Sequence[float]]) -> bool:
@@ -173,6 +192,7 @@ class LiveView:
         self.draw_seconds = 0.0  # time spent drawing, for the budget
         self.train_seconds = 0.0
         self.draws = 0
+        self._last_draw = self._last_cost = 0.0
         self._figure = None
         self.history.view = self
 
@@ -260,7 +280,7 @@ class LiveView:
         """Show the widget and start training in a background thread."""
         from IPython.display import display
 
-        self._draw(force=True)
+        self.started_at = self._last_draw = time.perf_counter()  # the first picture comes after `refresh` s
         self._handle = display(self.widget, display_id=True)
         # A copy of the cell's context: output from the thread belongs to this cell.
         context = contextvars.copy_context()
@@ -290,6 +310,7 @@ class LiveView:
                         self._sync_controls("paused")  # the widgets first, so whoever sees "paused" sees them
                         self.state = "paused"
                 self._sync_controls()
+            self.last_epoch_at = time.perf_counter()
             if history.epochs < run.epochs:
                 history.interrupted = True
         except BaseException as error:  # shown in the view and re-raised by history.wait()
@@ -303,19 +324,20 @@ class LiveView:
         """Redraw the picture if the time throttle allows it (always when `force`)."""
         now = time.perf_counter()
         if not force:
-            if now - getattr(self, "_last_draw", -math.inf) < self.refresh:
-                self.status.value = self._status_html()
-                return
-            if self.draw_seconds > DRAW_BUDGET * self.train_seconds:
+            too_soon = now - self._last_draw < self.refresh
+            # would this picture (costing about what the last one did) overspend the budget?
+            too_costly = self.draw_seconds + self._last_cost > DRAW_BUDGET * self.train_seconds
+            if too_soon or too_costly:
                 self.status.value = self._status_html()
                 return
         if self._figure is None:
-            self._figure = new_figure()
+            self._figure = new_figure(self.run)
         draw_frame(self._figure, self.history, self.run)
         self.image.value = figure_png(self._figure)
         self.status.value = self._status_html()
         self._last_draw = time.perf_counter()
-        self.draw_seconds += self._last_draw - now
+        self._last_cost = self._last_draw - now
+        self.draw_seconds += self._last_cost
         self.draws += 1
 
     def _finish(self) -> None:
@@ -376,7 +398,7 @@ def animate(history: History, path: str | os.PathLike[str], *, fps: int = 5, max
     snapshots = _spread(history.snapshots, max_frames)
     params = run.model.parameters()
     saved = [(p.data, p.grad) for p in params]
-    fig = new_figure()
+    fig = new_figure(run)
 
     def show(snapshot: Snapshot) -> None:
         for p, data, grad in zip(params, snapshot.params, snapshot.grads):
