@@ -70,7 +70,8 @@ def draw_frame(fig, history: History, run: Run, upto: int | None = None) -> None
     epochs = history.epochs if upto is None else upto
     picture = network_png(run)
     two_d = _is_2d(run.X)
-    grid = fig.add_gridspec(2 if picture is not None else 1, 2 if two_d else 1, height_ratios=None)
+    rows = [1.0, 1.15] if picture is not None else [1.0]
+    grid = fig.add_gridspec(len(rows), 2 if two_d else 1, height_ratios=rows)
     ax = fig.add_subplot(grid[0, 0])
     xs = range(1, epochs + 1)
     ax.plot(xs, history.loss[:epochs], color="#2f6db5", label="loss")
@@ -227,6 +228,7 @@ class LiveView:
         self.widget = widgets.VBox([controls, self.image])
         self.widget.add_class("chainrule-live")
         self._handle = None
+        self.final_frame: FinalFrame | None = None
 
     # ---- controls (called by the buttons, from the kernel's thread) ---------------------------
 
@@ -346,10 +348,21 @@ class LiveView:
             if self.history.error is None:
                 self._draw(force=True)
             self._sync_controls()
-            if self._handle is not None and self.history.error is None:
-                self._handle.update(FinalFrame(self.image.value, status_text(self.history, self.run)))
+            if self.history.error is None:
+                self.final_frame = FinalFrame(self.image.value, status_text(self.history, self.run))
+                self.show_final_frame()
         finally:
             self.history._finished.set()
+
+    def show_final_frame(self) -> None:
+        """Replace the widget by the final picture, in the output where the view was shown.
+
+        Called when training ends (from the training thread, as part of the cell that started it:
+        JupyterLab updates that cell) and again by ``history.wait()`` (as part of the cell that waits:
+        nbconvert and nbclient, which only listen to the running cell, update the output then).
+        """
+        if self._handle is not None and self.final_frame is not None:
+            self._handle.update(self.final_frame)
 
     def _sync_controls(self, state: str | None = None) -> None:
         state = state or self.state

@@ -66,6 +66,8 @@ class History:
         """
         if not self._finished.wait(timeout):
             raise TimeoutError(f"training had not finished after {timeout} s ({self.epochs} epochs so far)")
+        if self.view is not None:
+            self.view.show_final_frame()  # so a notebook saved after this cell keeps the picture
         if self.error is not None:
             raise RuntimeError(f"training stopped with an error after {self.epochs} epochs: {self.error!r}") from (
                 self.error
