@@ -131,7 +131,7 @@ def network_png(run: Run) -> bytes | None:
             p.grad = 0.0
         sample_loss = run.loss([run.model(list(run.X[0]))], [run.y[0]])
         sample_loss.backward()
-        graph = diagram(loss=sample_loss, rankdir="TB", legend=False)
+        graph = diagram(loss=sample_loss, rankdir="TB", legend=False, labels=False)
         return graph.picture("png", dpi=DPI)
     finally:
         for p, grad in zip(params, saved):

@@ -92,3 +92,18 @@ def test_attribute_cost_benchmark_runs_on_a_tiny_size():
     )
     assert done.returncode == 0, done.stderr
     assert "bytes per node (tracemalloc)" in done.stdout and "with / without" in done.stdout
+
+
+def test_live_view_benchmark_runs_on_a_tiny_size(tmp_path):
+    pytest.importorskip("ipywidgets")
+    out = tmp_path / "live.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "live_view.py"), "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "fit(live=True), to the last epoch" in done.stdout
+    results = json.loads(out.read_text())
+    assert results["epochs"] == 2 and results["plain_s"] > 0 and results["live_training_s"] > 0

@@ -136,3 +136,18 @@ def test_the_final_frame_is_a_png_for_untrusted_viewers():
     frame = live.FinalFrame(b"\x89PNG...", "epoch 3/3")
     bundle = frame._repr_mimebundle_()
     assert set(bundle) == {"image/png", "text/plain"} and bundle["text/plain"] == "epoch 3/3"
+
+
+def test_the_network_panel_is_the_model_diagram_and_leaves_the_last_steps_gradients_in_place():
+    model, _, history = moons_run(epochs=2, progress=False, record=True)
+    grads = [p.grad for p in model.parameters()]
+    assert any(grads)
+    png = live.network_png(history._run)
+    assert png.startswith(b"\x89PNG")
+    assert [p.grad for p in model.parameters()] == grads  # the optimizer's gradients are untouched
+    fig = live.new_figure(history._run)
+    live.draw_frame(fig, history, history._run)
+    assert len(fig.axes) == 4  # loss, its accuracy twin, decision boundary, network
+    assert fig.axes[0].get_title() == live.status_text(history, history._run) == (
+        f"epoch 2/2 · loss {history.loss[-1]:.4f} · accuracy {history.accuracy[-1]:.0%}"
+    )
