@@ -144,7 +144,22 @@ def _recompute(downstream: list[Value], node: Value, x: float) -> float:
 
 
 def _forward(node: Value, inputs: list[float]) -> float:
-    """Apply `node`'s operation to new inputs with the engine's own operations (under no_grad)."""
+    """Apply `node`'s operation to new inputs: its recorded rule's forward formula on floats (the
+    engine's own arithmetic, with the rule's domain check), or the engine's operations themselves."""
+    rule = getattr(node, "rule", None)
+    if rule is not None:
+        from autograd.rules import FLOAT
+
+        if rule.name == "sum":
+            args: tuple = (inputs,)
+        elif rule.name == "dot":
+            half = len(inputs) // 2
+            args = (inputs[:half], inputs[half:])
+        else:
+            args = (*inputs, *getattr(node, "params", ()))
+        if rule.domain is not None:
+            rule.domain(*args)
+        return rule.forward(FLOAT, *args)
     op = node.op
     with no_grad():
         xs = [Value(v) for v in inputs]
