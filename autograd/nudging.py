@@ -50,13 +50,14 @@ class Nudge:
         """One of "kink", "agrees", "disagrees": what the drawing's colour says."""
         return "kink" if self.kink else "agrees" if self.agrees else "disagrees"
 
-    def explain(self) -> str:
-        """The check in one line, as it would be done by hand."""
+    def explain(self, ascii: bool = False) -> str:  # noqa: A002
+        """The check in one line, as it would be done by hand (``ascii=True``: dL/dw for terminals)."""
         r, n = self.root_name, self.name
+        d = "d" if ascii else "∂"
         verdict = {"kink": "a kink: the slopes left and right differ", "agrees": "agrees", "disagrees": "DISAGREES"}
         return (
             f"{n} = {self.x:.6g} ± {self.h:g}: {r} = {self.root_plus:.10g} / {self.root_minus:.10g}; "
-            f"({r}(+h) - {r}(-h)) / 2h = {self.numeric:.6g}; backprop d{r}/d{n} = {self.analytic:.6g}: "
+            f"({r}(+h) - {r}(-h)) / 2h = {self.numeric:.6g}; backprop {d}{r}/{d}{n} = {self.analytic:.6g}: "
             f"{verdict[self.status]}"
         )
 

@@ -289,23 +289,137 @@ function chainrulePlayer(root, data, options) {
     if (timer) { stop(); return; }
     if (index >= count - 1) { show(0); }
     playButton.textContent = "Pause";
-    timer = setInterval(function () { if (index >= count - 1) { stop(); } else { show(index + 1); } }, 900);
+    timer = setInterval(function () { if (index >= count - 1 || !go(index + 1)) { stop(); } }, 900);
   }
+
+  // ---- quiz: predict each gradient before the step shows it; "nudge it": the finite-difference check
+  var quiz = make("div", "crw-quiz");
+  var quizLabel = make("label", "crw-quiz-toggle");
+  var quizBox = make("input");
+  quizBox.type = "checkbox";
+  quizLabel.appendChild(quizBox);
+  quizLabel.appendChild(doc.createTextNode(" quiz: predict each gradient before it is shown"));
+  var quizScore = make("span", "crw-quiz-score", "");
+  var quizAsk = make("div", "crw-quiz-ask");
+  var quizQuestion = make("span", "crw-quiz-question", "");
+  var quizInput = make("input", "crw-quiz-input");
+  quizInput.type = "text";
+  quizInput.setAttribute("aria-label", "your answer");
+  quizInput.setAttribute("inputmode", "decimal");
+  var quizCheck = button("Check", "check", "check your answer (Enter)");
+  var quizReveal = button("Show me", "reveal", "show the answer without scoring");
+  [quizQuestion, quizInput, quizCheck, quizReveal].forEach(function (e) { quizAsk.appendChild(e); });
+  var quizVerdict = make("div", "crw-quiz-verdict", "");
+  [quizLabel, quizScore, quizAsk, quizVerdict].forEach(function (e) { quiz.appendChild(e); });
+  quizAsk.style.display = "none";
+  var answered = {}, asked = 0, right = 0, pending = -1;
+  function hasQuestion(k) { return !!(frames[k] && frames[k].question && frames[k].question.ask); }
+  function scoreText() { quizScore.textContent = asked ? "score " + right + " / " + asked : ""; }
+  function parseAnswer(s) {
+    s = String(s).trim().replace(/\u2212/g, "-").replace(/\s+/g, "");
+    if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) { return NaN; }
+    return Number(s);
+  }
+  function isRight(guess, truth) {  // within 1% (or 0.001 near zero): the page shows 4 significant digits
+    return Math.abs(guess - truth) <= Math.max(0.01 * Math.abs(truth), 0.001);
+  }
+  function ask(k) {  // frame k is next: show the state before it and ask for its gradient
+    if (pending === k) { quizInput.focus(); return; }
+    pending = k;
+    show(k - 1, "quiz");
+    quizQuestion.textContent = "Step " + (k + 1) + ": " + frames[k].question.ask + " ";
+    quizVerdict.textContent = "";
+    quizVerdict.className = "crw-quiz-verdict";
+    quizAsk.style.display = "";
+    quizInput.value = "";
+    quizInput.focus();
+  }
+  function settle(guess, typed) {  // answer (or reveal) the pending question, then show its frame
+    var k = pending, q = frames[k].question;
+    pending = -1;
+    quizAsk.style.display = "none";
+    var verdict;
+    if (guess === null) {
+      verdict = "Answer: " + q.worked + ". " + q.ask.replace(" = ?", "") + " = " + q.shown + ".";
+      quizVerdict.className = "crw-quiz-verdict crw-quiz-shown";
+    } else {
+      asked += 1;
+      var ok = isRight(guess, q.answer);
+      if (ok) { right += 1; }
+      verdict = (ok ? "Right! " : "Not quite: you said " + typed + ". ") + q.worked + ", so " +
+        q.ask.replace(" = ?", "") + " = " + q.shown + ".";
+      quizVerdict.className = "crw-quiz-verdict " + (ok ? "crw-quiz-right" : "crw-quiz-wrong");
+    }
+    answered[k] = true;
+    scoreText();
+    quizVerdict.textContent = verdict;
+    show(k, "quiz");
+  }
+  function go(k) {  // move to frame k; in quiz mode stop at the first unanswered question on the way
+    k = Math.max(0, Math.min(count - 1, k));
+    if (quizBox.checked && k > index) {
+      for (var j = index + 1; j <= k; j++) {
+        if (hasQuestion(j) && !answered[j]) { ask(j); return false; }
+      }
+    }
+    if (pending >= 0 && k !== pending - 1) { pending = -1; quizAsk.style.display = "none"; }
+    show(k);
+    return true;
+  }
+  quizCheck.addEventListener("click", function () {
+    if (pending < 0) { return; }
+    var guess = parseAnswer(quizInput.value);
+    if (isNaN(guess)) { quizVerdict.textContent = "Type a number, e.g. -0.25"; return; }
+    settle(guess, quizInput.value.trim());
+  });
+  quizReveal.addEventListener("click", function () { if (pending >= 0) { settle(null); } });
+  quizInput.addEventListener("keydown", function (e) {
+    if (e.key === "Enter") { quizCheck.click(); e.preventDefault(); }
+    e.stopPropagation();  // typing "-" or "1" must not zoom
+  });
+  quizBox.addEventListener("change", function () {
+    stop();
+    if (!quizBox.checked && pending >= 0) { pending = -1; quizAsk.style.display = "none"; }
+  });
+  if (!frames.some(function (f, k) { return hasQuestion(k); })) { quizLabel.style.display = "none"; }
+
+  var nudgeBar = make("div", "crw-nudge");
+  if (data.nudges && data.nudges.length) {
+    var nudgeSelect = make("select", "crw-nudge-select");
+    nudgeSelect.setAttribute("aria-label", "node to nudge");
+    data.nudges.forEach(function (n, i) {
+      var o = make("option", "", n.name);
+      o.value = String(i);
+      nudgeSelect.appendChild(o);
+    });
+    var nudgeButton = button("Nudge it", "nudge", "move the node by \u00b1h, recompute, compare with backprop");
+    var nudgeResult = make("div", "crw-nudge-result", "");
+    nudgeBar.appendChild(doc.createTextNode("Nudge a node: "));
+    [nudgeSelect, nudgeButton, nudgeResult].forEach(function (e) { nudgeBar.appendChild(e); });
+    nudgeButton.addEventListener("click", function () {
+      var n = data.nudges[parseInt(nudgeSelect.value, 10)];
+      nudgeResult.textContent = n.text;
+      nudgeResult.className = "crw-nudge-result crw-nudge-" + n.status;
+      bringIntoView(["n_" + n.id], ["n_" + n.id]);
+    });
+  }
+
   var actions = {
-    first: function () { stop(); show(0); },
-    prev: function () { stop(); show(index - 1); },
-    next: function () { stop(); show(index + 1); },
-    last: function () { stop(); show(count - 1); },
+    first: function () { stop(); go(0); },
+    prev: function () { stop(); go(index - 1); },
+    next: function () { stop(); go(index + 1); },
+    last: function () { stop(); go(count - 1); },
     play: play,
     "zoom-in": function () { setScale(scale * 1.25); },
     "zoom-out": function () { setScale(scale / 1.25); },
     fit: function () { setScale(fitScale()); view.scrollLeft = 0; view.scrollTop = 0; },
     actual: function () { setScale(1); show(index); }
   };
+  [quiz, nudgeBar].forEach(function (e) { live.insertBefore(e, hint); });
   Array.prototype.forEach.call(bar.querySelectorAll("button[data-go]"), function (b) {
     b.addEventListener("click", function () { actions[b.getAttribute("data-go")](); });
   });
-  slider.addEventListener("input", function () { stop(); show(parseInt(slider.value, 10) - 1); });
+  slider.addEventListener("input", function () { stop(); go(parseInt(slider.value, 10) - 1); });
   followBox.addEventListener("change", function () { follow = followBox.checked; if (follow) { show(index); } });
   root.addEventListener("keydown", function (e) {
     if (e.target && e.target.tagName === "INPUT" && e.target.type !== "range" && e.target.type !== "checkbox") { return; }

@@ -27,8 +27,10 @@ from pathlib import Path
 from autograd import graph, player
 from autograd.drawing import HIGHLIGHT, Graph, number
 from autograd.files import atomic_write
+from autograd.graph import fmt
+from autograd.nudging import nudge_all
 from autograd.render import render_dot
-from autograd.steps import backprop_steps, forward_steps
+from autograd.steps import _factor, backprop_steps, forward_steps
 from autograd.value import CONSTANT, Value
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -47,6 +49,7 @@ LEGENDS = {
         "backward": ["gradient flows from", "flows into", "along these weights (their grad: ∂L/∂w)"],
     },
 }
+NUDGE_MAX_NODES = 400  # "Nudge it" in the page: every node nudged costs a pass over the graph below it
 STATIC_MAX_PIXELS = 1_200_000  # the static picture's budget (a PNG in every saved page and notebook)
 STATIC_PICTURE_MAX_NODES = 800  # drawn nodes (values and operations) up to which the static view has a picture
 
@@ -63,6 +66,7 @@ class Frame:
     edges: list[str] = field(default_factory=list)  # edge ids drawn in HIGHLIGHT
     updates: list[tuple[str, str, str]] = field(default_factory=list)  # (node id, "data"/"grad", text)
     focus: list[str] = field(default_factory=list)  # element ids the text talks about (default: found by name)
+    question: dict = field(default_factory=dict)  # the quiz: ask, answer (float), shown, worked (see `question`)
 
 
 # Other views of the same walk, registered by the packages that provide them (nn registers
@@ -136,8 +140,11 @@ class Walkthrough:
             active=[f"n_{ids[root]}"],
             updates=[(ids[root], "grad", number(1.0))],
         ))  # fmt: skip
+        reached: set[Value] = set()  # parents that already have a gradient from another path
         for step in self.steps:  # the chain rule along one edge
             node, parent = ids[step.node], ids[step.parent]
+            first = step.parent not in reached
+            reached.add(step.parent)
             self.frames.append(Frame(
                 phase="backward",
                 text=step.explain(),
@@ -146,6 +153,7 @@ class Walkthrough:
                 receiving=[f"n_{parent}"],
                 edges=[f"e_{node}_{step.parent_index}"],
                 updates=[(parent, "grad", number(step.parent_grad))],
+                question=question(step, first),
             ))  # fmt: skip
         self.graph = root.draw(show_names=True, element_ids=True, max_nodes=max_nodes)
 
@@ -256,13 +264,29 @@ class Walkthrough:
                     "edges": f.edges,
                     "focus": self.focus(i),
                     "updates": f.updates,
+                    "question": f.question,
                 }
                 for i, f in enumerate(self.frames)
             ],
+            "nudges": self._nudges(),
             "colours": {"active": ACTIVE, "receiving": RECEIVING, "edge": HIGHLIGHT},
             "legend": LEGENDS["graph" if getattr(self, "view", "graph") == "graph" else "network"],
             "note": self._note(),
         }
+
+    def _nudges(self) -> list[dict]:
+        """The "Nudge it" checks for the page, computed here (the page has no kernel): for every node of a graph
+        of at most NUDGE_MAX_NODES nodes, the finite-difference check of `autograd.nudge`."""
+        if getattr(self, "view", "graph") != "graph":
+            return []
+        order = graph.topological_order(self.root)
+        if len(order) > NUDGE_MAX_NODES:
+            return []
+        ids, names = graph.node_ids(order), graph.node_names(self.root)
+        return [
+            {"id": ids[node], "name": names[node], "text": check.explain(), "status": check.status}
+            for node, check in nudge_all(self.root).items()
+        ]
 
     def _static(self) -> str:
         if getattr(self, "_static_html", None) is None:
@@ -313,6 +337,23 @@ class Walkthrough:
         except ImportError as error:
             raise ImportError(f"Walkthrough.widget() needs anywidget: pip install anywidget ({error})") from None
         return WalkthroughWidget(self)
+
+
+def question(step, first: bool) -> dict:
+    """The quiz question for a backward step: the learner predicts d root / d parent after it.
+
+    `worked` is the product that gives it (plus what other paths gave before, when the parent
+    already had a gradient); `answer` is the true value, `shown` the value as the page prints it.
+    """
+    r, n, p = step.root_name, step.node_name, step.parent_name
+    product = f"∂{r}/∂{n} · ∂{n}/∂{p} = {fmt(step.upstream)} × {_factor(step.local_grad)}"
+    if first:
+        ask, worked = f"∂{r}/∂{p} = ?", f"∂{r}/∂{p} = {product} = {fmt(step.contribution)}"
+    else:
+        before = fmt(step.parent_grad - step.contribution)
+        ask = f"∂{r}/∂{p} = ? (it already has {before} from other paths: add this one)"
+        worked = f"∂{r}/∂{p} = {before} + {product} = {before} + {fmt(step.contribution)}"
+    return {"ask": ask, "answer": step.parent_grad, "shown": fmt(step.parent_grad), "worked": worked}
 
 
 def _compact_svg(svg: str) -> str:
