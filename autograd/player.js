@@ -320,14 +320,16 @@ function chainrulePlayer(root, data, options) {
     if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) { return NaN; }
     return Number(s);
   }
-  function isRight(guess, truth) {  // within 1% (or 0.001 near zero): the page shows 4 significant digits
+  function isRight(guess, truth) {  // within 1% (or 0.001 near zero) of the 4 significant digits the page shows
     return Math.abs(guess - truth) <= Math.max(0.01 * Math.abs(truth), 0.001);
   }
   function ask(k) {  // frame k is next: show the state before it and ask for its gradient
     if (pending === k) { quizInput.focus(); return; }
     pending = k;
     show(k - 1, "quiz");
-    quizQuestion.textContent = "Step " + (k + 1) + ": " + frames[k].question.ask + " ";
+    var q = frames[k].question;
+    quizQuestion.textContent = "Step " + (k + 1) + ": " + q.ask + " = ?" +
+      (q.before ? " (it already has " + q.before + " from other paths: add this one)" : "") + " ";
     quizVerdict.textContent = "";
     quizVerdict.className = "crw-quiz-verdict";
     quizAsk.style.display = "";
@@ -340,14 +342,13 @@ function chainrulePlayer(root, data, options) {
     quizAsk.style.display = "none";
     var verdict;
     if (guess === null) {
-      verdict = "Answer: " + q.worked + ". " + q.ask.replace(" = ?", "") + " = " + q.shown + ".";
+      verdict = "Answer: " + frames[k].text;
       quizVerdict.className = "crw-quiz-verdict crw-quiz-shown";
     } else {
       asked += 1;
       var ok = isRight(guess, q.answer);
       if (ok) { right += 1; }
-      verdict = (ok ? "Right! " : "Not quite: you said " + typed + ". ") + q.worked + ", so " +
-        q.ask.replace(" = ?", "") + " = " + q.shown + ".";
+      verdict = (ok ? "Right! " : "Not quite: you said " + typed + ". ") + frames[k].text;
       quizVerdict.className = "crw-quiz-verdict " + (ok ? "crw-quiz-right" : "crw-quiz-wrong");
     }
     answered[k] = true;

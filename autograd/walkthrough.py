@@ -30,7 +30,7 @@ from autograd.files import atomic_write
 from autograd.graph import fmt
 from autograd.nudging import nudge_all
 from autograd.render import render_dot
-from autograd.steps import _factor, backprop_steps, forward_steps
+from autograd.steps import backprop_steps, forward_steps
 from autograd.value import CONSTANT, Value
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -49,7 +49,7 @@ LEGENDS = {
         "backward": ["gradient flows from", "flows into", "along these weights (their grad: ∂L/∂w)"],
     },
 }
-NUDGE_MAX_NODES = 400  # "Nudge it" in the page: every node nudged costs a pass over the graph below it
+NUDGE_MAX_NODES = 150  # "Nudge it" in the page: every node nudged costs a pass over the graph below it
 STATIC_MAX_PIXELS = 1_200_000  # the static picture's budget (a PNG in every saved page and notebook)
 STATIC_PICTURE_MAX_NODES = 800  # drawn nodes (values and operations) up to which the static view has a picture
 
@@ -66,7 +66,7 @@ class Frame:
     edges: list[str] = field(default_factory=list)  # edge ids drawn in HIGHLIGHT
     updates: list[tuple[str, str, str]] = field(default_factory=list)  # (node id, "data"/"grad", text)
     focus: list[str] = field(default_factory=list)  # element ids the text talks about (default: found by name)
-    question: dict = field(default_factory=dict)  # the quiz: ask, answer (float), shown, worked (see `question`)
+    question: dict = field(default_factory=dict)  # the quiz: ask, answer, before (see `question`)
 
 
 # Other views of the same walk, registered by the packages that provide them (nn registers
@@ -342,18 +342,14 @@ class Walkthrough:
 def question(step, first: bool) -> dict:
     """The quiz question for a backward step: the learner predicts d root / d parent after it.
 
-    `worked` is the product that gives it (plus what other paths gave before, when the parent
-    already had a gradient); `answer` is the true value, `shown` the value as the page prints it.
+    `ask` names the gradient (``∂L/∂w1``); `answer` is its value after the step, to the 4 significant
+    digits the page shows; `before` (when the parent already had a gradient from other paths) is what
+    it had. The worked product is the step's own text, shown with the verdict.
     """
-    r, n, p = step.root_name, step.node_name, step.parent_name
-    product = f"∂{r}/∂{n} · ∂{n}/∂{p} = {fmt(step.upstream)} × {_factor(step.local_grad)}"
-    if first:
-        ask, worked = f"∂{r}/∂{p} = ?", f"∂{r}/∂{p} = {product} = {fmt(step.contribution)}"
-    else:
-        before = fmt(step.parent_grad - step.contribution)
-        ask = f"∂{r}/∂{p} = ? (it already has {before} from other paths: add this one)"
-        worked = f"∂{r}/∂{p} = {before} + {product} = {before} + {fmt(step.contribution)}"
-    return {"ask": ask, "answer": step.parent_grad, "shown": fmt(step.parent_grad), "worked": worked}
+    q = {"ask": f"∂{step.root_name}/∂{step.parent_name}", "answer": float(fmt(step.parent_grad))}
+    if not first:
+        q["before"] = fmt(step.parent_grad - step.contribution)
+    return q
 
 
 def _compact_svg(svg: str) -> str:

@@ -17,9 +17,8 @@ def test_each_backward_step_asks_for_the_gradient_it_gives():
     questions = [f.question for f in w.frames if f.question]
     assert len(questions) == len(steps)
     for step, q in zip(steps, questions):
-        assert q["ask"].startswith(f"∂{step.root_name}/∂{step.parent_name} = ?")
-        assert q["answer"] == step.parent_grad and q["shown"] == fmt(step.parent_grad)
-        assert f"{fmt(step.upstream)} × " in q["worked"] and q["worked"].endswith(fmt(step.contribution))
+        assert q["ask"] == f"∂{step.root_name}/∂{step.parent_name}"
+        assert q["answer"] == float(fmt(step.parent_grad))
     assert not [f for f in w.frames if f.phase == "forward" and f.question]
 
 
@@ -28,9 +27,8 @@ def test_a_gradient_from_two_paths_asks_to_add_this_one():
     y = a * a  # two edges into a: 3 then 3 + 3 = 6
     w = autograd.Walkthrough(y)
     first, second = [f.question for f in w.frames if f.question]
-    assert first["ask"] == "∂L/∂a = ?" and first["answer"] == 3.0
-    assert second["ask"].startswith("∂L/∂a = ? (it already has 3 from other paths")
-    assert second["answer"] == 6.0 and second["worked"] == "∂L/∂a = 3 + ∂L/∂L · ∂L/∂a = 1 × 3 = 3 + 3"
+    assert first == {"ask": "∂L/∂a", "answer": 3.0}
+    assert second == {"ask": "∂L/∂a", "answer": 6.0, "before": "3"}
 
 
 def test_the_page_carries_a_nudge_check_for_every_node():
@@ -72,24 +70,24 @@ def test_quiz_mode_right_and_wrong_answers_and_the_score_in_the_saved_player(bro
     page.check(".crw-quiz-toggle input")
     page.click('button[data-go="last"]')  # quiz mode stops at the first question on the way
     assert page.is_visible(".crw-quiz-ask")
-    assert page.inner_text(".crw-quiz-question").strip() == f"Step {k1 + 1}: {q1['ask']}"
+    assert page.inner_text(".crw-quiz-question").strip() == f"Step {k1 + 1}: {q1['ask']} = ?"
     assert page.get_attribute(".crw", "data-frame") == str(k1 - 1)  # the answer is not shown yet
 
     page.fill(".crw-quiz-input", repr(q1["answer"]).replace("-", "\u2212"))  # a right answer (with a real minus)
     page.press(".crw-quiz-input", "Enter")
     verdict = page.inner_text(".crw-quiz-verdict")
-    assert verdict.startswith("Right!") and q1["worked"] in verdict and q1["shown"] in verdict
+    step1 = walkthrough.frames[k1].text  # the worked product and the true value
+    assert verdict == f"Right! {step1}" and f"= {fmt(walkthrough.steps[0].parent_grad)})" in step1
     assert page.inner_text(".crw-quiz-score") == "score 1 / 1"
     assert page.get_attribute(".crw", "data-frame") == str(k1)  # revealed
 
     page.click('button[data-go="next"]')
-    assert page.inner_text(".crw-quiz-question").strip() == f"Step {k2 + 1}: {q2['ask']}"
+    assert page.inner_text(".crw-quiz-question").strip() == f"Step {k2 + 1}: {q2['ask']} = ?"
     wrong = f"{q2['answer'] + 1.0:g}"
     page.fill(".crw-quiz-input", wrong)
     page.click('button[data-go="check"]')
     verdict = page.inner_text(".crw-quiz-verdict")
-    assert verdict.startswith(f"Not quite: you said {wrong}. ") and q2["worked"] in verdict
-    assert f"= {q2['shown']}." in verdict
+    assert verdict == f"Not quite: you said {wrong}. {walkthrough.frames[k2].text}"
     assert page.inner_text(".crw-quiz-score") == "score 1 / 2"
     assert page.get_attribute(".crw", "data-frame") == str(k2)
 
