@@ -68,10 +68,6 @@ class NeuronNodes:
         """The node name of weight `i`'s edge (element id ``n_`` + this)."""
         return f"w{self.layer}_{self.index}_{i}"
 
-    @property
-    def z_name(self) -> str:
-        return self.z.label if self.z is not None and self.z.label else f"z({self.name})"
-
 
 @dataclass
 class Network:
@@ -330,8 +326,8 @@ def draw_network(
             column.attr(rank="same")
             for n in layer:
                 lines = [f"{n.name}: {n.activation}"]
-                if n.b is not None:
-                    lines.append(_line("b", n.b.data))
+                if n.b is not None:  # the bias under its parameter name (b0.1), as named_parameters() lists it
+                    lines.append(_line(n.b.label or "b", n.b.data))
                 if n.out is not None and show_data:
                     lines.append(_line("data", n.out.data))
                 if grads:
@@ -366,7 +362,7 @@ def _keep_in_order(column, names: list[str]) -> None:
 
 
 def _legend(net: Network, grads: bool, coloured: bool, labels: bool) -> str:
-    lines = ["circles: inputs, then neurons by layer; b: bias; data: the output a = activation(z), z = w·x + b"]
+    lines = ["circles: inputs, then neurons by layer; b…: the bias; data: the output a = activation(z), z = w·x + b"]
     if grads:
         lines.append("grad: ∂L/∂(that output); δ = ∂L/∂z; on an edge, grad = ∂L/∂w = δ × (the input it multiplies)")
     if labels:
@@ -461,13 +457,14 @@ def _neuron_frames(net: Network, n: NeuronNodes, r: str, running: dict[str, floa
     """δ, then ∂L/∂w for each incoming weight, then what flows to the layer below, for neuron `n`."""
     delta = n.z.grad
     me = f"n_{n.node}"
+    # z is the neuron's weighted sum plus bias (the legend says so); the picture shows its δ, not z itself
     if n.activation == "linear":
-        why = f"δ = ∂{r}/∂{n.z_name} = ∂{r}/∂{n.name} = {fmt(delta)} (a linear neuron: {n.name} = {n.z_name})"
+        why = f"δ = ∂{r}/∂z = ∂{r}/∂{n.name} = {fmt(delta)} (a linear neuron: {n.name} = z)"
     else:
         local = n.out.local_grads[0]
-        why = (f"δ = ∂{r}/∂{n.z_name} = ∂{r}/∂{n.name} × {n.activation}′({n.z_name}) "
+        why = (f"δ = ∂{r}/∂z = ∂{r}/∂{n.name} × {n.activation}′(z) "
                f"= {fmt(n.out.grad)} × {_factor(local)} = {fmt(delta)}")  # fmt: skip
-    bias = f"; the bias gets ∂{r}/∂{n.b.label or 'b'} = δ = {fmt(n.b.grad)}" if n.b is not None else ""
+    bias = f"; its bias gets ∂{r}/∂{n.b.label or 'b'} = δ = {fmt(n.b.grad)}" if n.b is not None else ""
     frames = [Frame(phase="backward", text=f"Neuron {n.name}: {why}{bias}", active=[me],
                     updates=[(n.node, "δ", number(delta))])]  # fmt: skip
     for i, (w, source) in enumerate(zip(n.w, n.sources)):

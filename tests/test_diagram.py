@@ -64,7 +64,7 @@ def test_labels_carry_weights_biases_and_after_backward_the_gradients():
                 text = lines_of(edges[f"n_w{layer_index}_{j}_{i}"])
                 assert text == [f"{w.label} {number(w.data).strip()}", f"grad {number(w.grad).strip()}"]
             lines = lines_of(nodes[f"n_n{layer_index}_{j}"])
-            assert f"b {number(neuron.b.data).strip()}" in lines
+            assert f"{neuron.b.label} {number(neuron.b.data).strip()}" in lines  # e.g. "b0.1 0.4"
     # the hidden neuron h1: output 1.6 (relu of 1.5 + 0.1), and its δ = ∂L/∂z1
     h1 = lines_of(nodes["n_n0_0"])
     net = network_of_graph(loss)
@@ -195,7 +195,7 @@ def test_network_walk_goes_neuron_by_neuron_delta_weights_then_what_flows_below(
     assert backward[1].startswith("Neuron o: δ = ∂L/∂z = ∂L/∂o × sigmoid′(z)")
     assert backward[2].startswith("∂L/∂w1.0.0 = δ × h1") and backward[3].startswith("∂L/∂w1.0.1 = δ × h2")
     assert backward[4].startswith("From o to the layer below: ∂L/∂h1 += δ × w1.0.0")
-    assert backward[5].startswith("Neuron h1: δ = ∂L/∂z1 = ∂L/∂h1 × relu′(z1)")
+    assert backward[5].startswith("Neuron h1: δ = ∂L/∂z = ∂L/∂h1 × relu′(z)")
     assert backward[9].startswith("From h1 to the inputs")
     assert len(backward) == 1 + (1 + 2 + 1) + 2 * (1 + 3 + 1)
 
