@@ -373,6 +373,50 @@ def test_values_accept_ad_hoc_attributes_like_tensors():
     assert vars(q) == {}
 
 
+class MomentsOnParameters:
+    """An AdamW that keeps its moment estimates as attributes on each parameter (p.m, p.v)."""
+
+    def __init__(self, parameters, lr=0.1, betas=(0.9, 0.95), eps=1e-8, weight_decay=1e-4):
+        self.parameters, self.lr, (self.beta1, self.beta2) = parameters, lr, betas
+        self.eps, self.weight_decay, self.t = eps, weight_decay, 0
+        for p in self.parameters:
+            p.m, p.v = 0.0, 0.0
+
+    def step(self):
+        self.t += 1
+        for p in self.parameters:
+            p.m = self.beta1 * p.m + (1 - self.beta1) * p.grad
+            p.v = self.beta2 * p.v + (1 - self.beta2) * p.grad**2
+            m_hat, v_hat = p.m / (1 - self.beta1**self.t), p.v / (1 - self.beta2**self.t)
+            p.data -= self.lr * (m_hat / (v_hat**0.5 + self.eps) + self.weight_decay * p.data)
+
+
+def test_an_optimiser_keeping_state_on_parameters_trains_like_torch_adamw(torch):
+    model = nn.MLP(2, [8, 3], activation="tanh", seed=3)
+    twin = model.to_torch()
+    X, labels = [[0.5, -1.0], [1.5, 0.25], [-0.75, 0.8]], [0, 2, 1]
+    ours = MomentsOnParameters(model.parameters())
+    theirs = torch.optim.AdamW(twin.parameters(), lr=0.1, betas=(0.9, 0.95), eps=1e-8, weight_decay=1e-4)
+    for _ in range(3):
+        loss = nn.cross_entropy([model(x) for x in X], labels)
+        model.zero_grad()
+        loss.backward()
+        ours.step()
+        loss_t = torch.nn.functional.cross_entropy(twin(torch.tensor(X)), torch.tensor(labels))
+        theirs.zero_grad()
+        loss_t.backward()
+        theirs.step()
+        assert loss.data == pytest.approx(loss_t.item(), abs=1e-12)
+    ours_after = [w.data for layer in model.layers for n in layer.neurons for w in (*n.w, n.b)]
+    theirs_after = [
+        x
+        for linear in (twin[0], twin[2])
+        for row, b in zip(linear.weight.tolist(), linear.bias.tolist())
+        for x in (*row, b)
+    ]
+    assert ours_after == pytest.approx(theirs_after, abs=1e-12)
+
+
 # ---- random.seed reproduces a model -----------------------------------------------------------------
 
 
