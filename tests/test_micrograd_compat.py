@@ -177,6 +177,29 @@ def test_manual_backprop_with_backward_gives_the_lectures_numbers():
     assert {name: g[name].grad for name in expected} == manual
 
 
+def test_a_backward_written_the_micrograd_way_gives_backwards_gradients():
+    def build_topo(v, topo, visited):  # the lecture's recursive topological sort, through _prev
+        if v not in visited:
+            visited.add(v)
+            for child in v._prev:
+                build_topo(child, topo, visited)
+            topo.append(v)
+        return topo
+
+    a, b = Value(-0.4, label="a"), Value(1.5, label="b")
+    c = a * b + b**3
+    y = (c * a - (a + a) / b).tanh() + c.relu()
+    topo = build_topo(y, [], set())
+    y.grad = 1.0
+    for node in reversed(topo):
+        node._backward()
+    by_hand = (a.grad, b.grad)
+    a.grad = b.grad = 0.0
+    y.zero_grad()
+    y.backward()
+    assert by_hand == pytest.approx((a.grad, b.grad), rel=1e-15, abs=0.0)
+
+
 def test_backward_of_a_leaf_does_nothing():
     x = Value(3.0)
     x.grad = 2.0
