@@ -351,3 +351,32 @@ def test_notebooks_nbconvert_html_without_scripts_shows_the_picture_and_steps(br
     text = page.inner_text("body")
     assert "\\frac" not in text and "<svg" not in text and "chainrulePlayer" not in text
     context.close()
+
+
+def test_page_zoom_150_percent_keeps_text_readable_and_follows_the_active_node(browser, tmp_path):
+    """Browser zoom at 150% in a 1280x800 window is, to the page, an 853x533 CSS px window at 1.5 device
+    pixels per CSS px. The view is shorter then, so a frame's named nodes may not all fit at once; the
+    node being computed (or whose gradient flows) is on screen at every frame, its text >= 10 CSS px."""
+    w = autograd.Walkthrough(seed_loss())
+    path = w.save(tmp_path / "seed.html")
+    page = browser.new_page(viewport={"width": 853, "height": 533}, device_scale_factor=1.5)
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(path.as_uri())
+    for k, frame in enumerate(w.frames):
+        box = page.evaluate(
+            """(id) => {
+                const view = document.querySelector(".crw-view").getBoundingClientRect();
+                const t = document.getElementById(id).querySelector("text");
+                const r = t.getBoundingClientRect();
+                return {inside: r.left >= view.left && r.right <= view.right && r.top >= view.top
+                          && r.bottom <= Math.min(view.bottom, innerHeight),
+                        px: parseFloat(t.getAttribute("font-size")) * t.getScreenCTM().a};
+            }""",
+            frame.active[0],
+        )
+        assert box["inside"] and box["px"] >= 10, (k + 1, frame.text, box)
+        if k + 1 < len(w):
+            page.click('button[data-go="next"]')
+    assert problems == []
+    page.close()
