@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from autograd import PARAMETER, Value, graph
 from autograd.drawing import KIND_STYLE, Graph
 from autograd.graph import fmt
+from autograd.steps import _tex, _tex_factor, _tex_number
 from autograd.walkthrough import Frame, register_view
 
 ACTIVATION_OPS = ("relu", "leaky_relu", "tanh", "sigmoid")
@@ -431,6 +432,7 @@ def network_view(root: Value, forward: bool = True) -> tuple[Graph, dict[str, di
             frames.append(Frame(
                 phase="forward",
                 text=text,
+                latex=_forward_tex(n),
                 active=[f"n_{n.node}"],
                 receiving=[f"n_{s}" for s in n.sources],
                 edges=[f"n_{n.weight_node(i)}" for i in range(len(n.w))],
@@ -443,6 +445,7 @@ def network_view(root: Value, forward: bool = True) -> tuple[Graph, dict[str, di
         text=f"Start at the loss {r} = {fmt(root.data)}. The loss's own operations give "
         + "; ".join(f"∂{r}/∂{n.name} = {fmt(n.out.grad)}" for n in outputs)
         + " (the op-level view shows those steps).",
+        latex=_seed_tex(root, _tex(r), outputs),
         active=[f"n_{n.node}" for n in outputs],
         updates=[(n.node, "grad", number(n.out.grad)) for n in outputs],
     ))  # fmt: skip
@@ -465,14 +468,17 @@ def _neuron_frames(net: Network, n: NeuronNodes, r: str, running: dict[str, floa
         why = (f"δ = ∂{r}/∂z = ∂{r}/∂{n.name} × {n.activation}′(z) "
                f"= {fmt(n.out.grad)} × {_factor(local)} = {fmt(delta)}")  # fmt: skip
     bias = f"; its bias gets ∂{r}/∂{n.b.label or 'b'} = δ = {fmt(n.b.grad)}" if n.b is not None else ""
-    frames = [Frame(phase="backward", text=f"Neuron {n.name}: {why}{bias}", active=[me],
-                    updates=[(n.node, "δ", number(delta))])]  # fmt: skip
+    frames = [Frame(phase="backward", text=f"Neuron {n.name}: {why}{bias}", latex=_delta_tex(n, _tex(r)),
+                    active=[me], updates=[(n.node, "δ", number(delta))])]  # fmt: skip
     for i, (w, source) in enumerate(zip(n.w, n.sources)):
         x = n.x[i]
         frames.append(Frame(
             phase="backward",
             text=f"∂{r}/∂{w.label or f'w{i}'} = δ × {net.source_title(source)} = {fmt(delta)} × {_factor(x.data)} "
             f"= {fmt(w.grad)}",
+            latex=rf"\frac{{\partial {_tex(r)}}}{{\partial {_tex(w.label or f'w{i}')}}} = \delta \cdot "
+            rf"{_tex(net.source_title(source))} = {_tex_number(delta)} \times {_tex_factor(x.data)}"
+            rf" = {_tex_number(w.grad)}",
             active=[me],
             receiving=[f"n_{source}"],
             edges=[f"n_{n.weight_node(i)}"],
@@ -490,12 +496,43 @@ def _neuron_frames(net: Network, n: NeuronNodes, r: str, running: dict[str, floa
     frames.append(Frame(
         phase="backward",
         text=f"From {n.name} to {below}: " + "; ".join(parts),
+        latex=rf"\frac{{\partial {_tex(r)}}}{{\partial a_i}} \mathrel{{+}}= \delta \cdot w_i"
+        rf" \quad \text{{for each input }} a_i \text{{ of {n.name}, }} i = 1, \ldots, {len(n.w)}",
         active=[me],
         receiving=sorted({f"n_{s}" for s in n.sources}),
         edges=[f"n_{n.weight_node(i)}" for i in range(len(n.w))],
         updates=updates,
     ))  # fmt: skip
     return frames
+
+
+def _forward_tex(n: NeuronNodes) -> str:
+    """A neuron's output as LaTeX: n_{1.0} = relu(w·x + b) = relu(0.28) = 0.28."""
+    if n.activation == "linear":
+        return rf"{_tex(n.name)} = w \cdot x + b = {_tex_number(n.out.data)}"
+    act = r"\operatorname{" + n.activation + "}"
+    z, out = _tex_number(n.z.data), _tex_number(n.out.data)
+    return rf"{_tex(n.name)} = {act}\left(w \cdot x + b\right) = {act}\left({z}\right) = {out}"
+
+
+def _delta_tex(n: NeuronNodes, r: str) -> str:
+    """δ = ∂L/∂z = ∂L/∂(output) · act'(z), as LaTeX with its numbers."""
+    delta = rf"\delta = \frac{{\partial {r}}}{{\partial z}} = \frac{{\partial {r}}}{{\partial {_tex(n.name)}}}"
+    if n.activation == "linear":
+        return rf"{delta} = {_tex_number(n.z.grad)}"
+    local = n.out.local_grads[0]
+    return (
+        rf"{delta} \cdot \operatorname{{{n.activation}}}'(z) = {_tex_number(n.out.grad)} \times {_tex_factor(local)}"
+        rf" = {_tex_number(n.z.grad)}"
+    )
+
+
+def _seed_tex(root: Value, r: str, outputs: list[NeuronNodes]) -> str:
+    """The loss and the gradients its own operations give the output neurons, as LaTeX."""
+    grads = r", \quad ".join(
+        rf"\frac{{\partial {r}}}{{\partial {_tex(n.name)}}} = {_tex_number(n.out.grad)}" for n in outputs
+    )
+    return rf"{r} = {_tex_number(root.data)}" + (rf", \quad {grads}" if grads else "")
 
 
 register_view("network", network_view)

@@ -10,13 +10,10 @@ highlighted and their numbers filled in at once.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from autograd import Value, graph
+from autograd import Value
 from autograd.drawing import Graph
-from autograd.steps import _tex, _tex_factor, _tex_number
 from autograd.walkthrough import Frame, register_view
-from nn.diagram import NeuronNodes, network_of_graph, network_view
+from nn.diagram import network_view
 
 
 def neuron_view(root: Value, forward: bool = True) -> tuple[Graph, dict[str, dict[str, str]], list[Frame]]:
@@ -47,53 +44,15 @@ def neuron_view(root: Value, forward: bool = True) -> tuple[Graph, dict[str, dic
         group.clear()
 
     for frame in frames:
-        if frame.phase == "backward" and group and frame.active == group[0].active:
+        starts_a_neuron = any(line == "δ" for _, line, _ in frame.updates)  # "Neuron n1.0: δ = ..."
+        same_neuron = group and group[0].phase == "backward" and frame.active == group[0].active
+        if frame.phase == "backward" and same_neuron and not starts_a_neuron:
             group.append(frame)
             continue
         flush()
         group.append(frame)
     flush()
-    return picture, initial, _with_formulas(root, merged)
-
-
-def _with_formulas(root: Value, frames: list[Frame]) -> list[Frame]:
-    """Each frame's formula in LaTeX (the player typesets it): the neuron's output, or its δ."""
-    neurons = {f"n_{n.node}": n for n in network_of_graph(root).neurons()}
-    r = _tex(graph.node_names(root)[root])
-    out = []
-    for frame in frames:
-        n = neurons.get(frame.active[0]) if len(frame.active) == 1 else None
-        if n is not None and not frame.latex:
-            frame = replace(frame, latex=_forward_tex(n) if frame.phase == "forward" else _delta_tex(n, r))
-        elif frame.phase == "backward" and not frame.latex:  # the start: the loss and the outputs' gradients
-            frame = replace(frame, latex=_seed_tex(root, r, [neurons[a] for a in frame.active if a in neurons]))
-        out.append(frame)
-    return out
-
-
-def _forward_tex(n: NeuronNodes) -> str:
-    act = r"\operatorname{" + n.activation + "}" if n.activation != "linear" else ""
-    return rf"{_tex(n.name)} = {act}\left(w \cdot x + b\right) = {act}\left({_tex_number(n.z.data)}\right) = " + (
-        _tex_number(n.out.data)
-    )
-
-
-def _delta_tex(n: NeuronNodes, r: str) -> str:
-    delta = rf"\delta = \frac{{\partial {r}}}{{\partial z}} = \frac{{\partial {r}}}{{\partial {_tex(n.name)}}}"
-    if n.activation == "linear":
-        return rf"{delta} = {_tex_number(n.z.grad)}"
-    local = n.out.local_grads[0]
-    return (
-        rf"{delta} \cdot \operatorname{{{n.activation}}}'(z) = {_tex_number(n.out.grad)} \times {_tex_factor(local)}"
-        rf" = {_tex_number(n.z.grad)}"
-    )
-
-
-def _seed_tex(root: Value, r: str, outputs: list[NeuronNodes]) -> str:
-    grads = r", \quad ".join(
-        rf"\frac{{\partial {r}}}{{\partial {_tex(n.name)}}} = {_tex_number(n.out.grad)}" for n in outputs
-    )
-    return rf"{r} = {_tex_number(root.data)}" + (rf", \quad {grads}" if grads else "")
+    return picture, initial, merged
 
 
 register_view("neurons", neuron_view)

@@ -380,3 +380,16 @@ def test_page_zoom_150_percent_keeps_text_readable_and_follows_the_active_node(b
             page.click('button[data-go="next"]')
     assert problems == []
     page.close()
+
+
+def test_neurons_view_is_the_network_view_with_one_frame_per_neuron_and_pass():
+    loss = seed_loss()
+    network = autograd.Walkthrough(loss, view="network")
+    neurons = autograd.Walkthrough(seed_loss(), view="neurons")
+    count = 3  # two hidden neurons and the output
+    assert [f.phase for f in neurons.frames] == ["forward"] * count + ["backward"] * (1 + count)
+    assert neurons.state(len(neurons) - 1) == network.state(len(network) - 1)  # the same numbers in the end
+    assert neurons.svg == network.svg
+    assert all(f.latex for f in neurons.frames) and all(f.latex for f in network.frames)
+    for frame in neurons.frames[count + 1 :]:
+        assert frame.text.startswith("Neuron ") and len(frame.active) == 1
