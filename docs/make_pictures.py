@@ -42,7 +42,7 @@ def main() -> None:
             executable_path=shutil.which("chromium"),
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
         )
-        page = browser.new_page(viewport={"width": 1100, "height": 560})
+        page = browser.new_page(viewport={"width": 1100, "height": 720})
         page.goto(page_path.as_uri())
         for _ in range(9):  # into the backward pass, where the chain rule is at work
             page.click('button[data-go="next"]')
