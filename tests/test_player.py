@@ -194,8 +194,10 @@ def test_player_runs_in_the_notebooks_nbconvert_html_export(browser, tmp_path):
 
 # ---- readable at any size: every frame's named nodes on screen, typeset maths, zoom and pan -----
 
-VISIBLE_NAMES_JS = r"""
+FRAME_JS = r"""
 (rootName) => {
+  // What the reader sees at this frame: the counter, the text, where each node the text names is
+  // (and how big its name is drawn), whether the formula is typeset, and any LaTeX left as text.
   const view = document.querySelector(".crw-view").getBoundingClientRect();
   const titles = {};
   document.querySelectorAll(".crw-view g.node").forEach((g) => {
@@ -204,7 +206,8 @@ VISIBLE_NAMES_JS = r"""
     const key = (t.textContent.replace(/\u00a0/g, " ").trim().match(/^[^\s:]+/) || [""])[0];
     (titles[key] = titles[key] || []).push(t);
   });
-  const said = document.querySelector(".crw-text").textContent.split("\u2202" + rootName + "/").join("");
+  const text = document.querySelector(".crw-text").innerText;
+  const said = text.split("\u2202" + rootName + "/").join("");
   const tokens = (said.match(/(?<![\w.])[A-Za-z_][\w.]*/g) || []).map((t) => t.replace(/\.+$/, ""));
   const seen = [];
   for (const name of new Set(tokens)) {
@@ -214,7 +217,14 @@ VISIBLE_NAMES_JS = r"""
       && r.top >= Math.max(view.top, 0) - 0.5 && r.bottom <= Math.min(view.bottom, innerHeight) + 0.5;
     seen.push({ name, inside, px: parseFloat(t.getAttribute("font-size")) * t.getScreenCTM().a });
   }
-  return seen;
+  const formula = document.querySelector(".crw-math").firstElementChild;
+  return {
+    count: document.querySelector(".crw-count").innerText,
+    text,
+    seen,
+    math: formula ? getComputedStyle(formula).display : "",
+    body: document.body.innerText,
+  };
 }
 """
 
@@ -232,19 +242,16 @@ def step_through_every_frame(page, walkthrough, root_name: str) -> list[float]:
     """Visit every frame with Next; at each, every node the text names is on screen at >= 10 px."""
     sizes = []
     for k in range(len(walkthrough)):
-        assert page.inner_text(".crw-count") == f"{k + 1} / {len(walkthrough)}"
-        text = page.inner_text(".crw-text")
-        assert text == walkthrough.frames[k].text
-        seen = page.evaluate(VISIBLE_NAMES_JS, root_name)
-        assert seen or k == 0 or "Start" in text, f"frame {k + 1} names no drawn node: {text}"
-        for name in seen:
+        frame = page.evaluate(FRAME_JS, root_name)
+        text = frame["text"]
+        assert frame["count"] == f"{k + 1} / {len(walkthrough)}" and text == walkthrough.frames[k].text
+        assert frame["seen"] or k == 0 or "Start" in text, f"frame {k + 1} names no drawn node: {text}"
+        for name in frame["seen"]:
             assert name["inside"], f"frame {k + 1}: {name['name']} is off screen ({text})"
             assert name["px"] >= 10, f"frame {k + 1}: {name['name']} drawn at {name['px']:.1f} px"
-        sizes += [name["px"] for name in seen]
-        math = page.eval_on_selector(".crw-math", "m => (x => x ? getComputedStyle(x).display : '')(m.firstChild)")
-        assert "math" in math, f"frame {k + 1} has no typeset formula"
-        body = page.inner_text("body")
-        assert "\\frac" not in body and "\\partial" not in body and "$$" not in body
+        sizes += [name["px"] for name in frame["seen"]]
+        assert "math" in frame["math"], f"frame {k + 1} has no typeset formula"
+        assert "\\frac" not in frame["body"] and "\\partial" not in frame["body"] and "$$" not in frame["body"]
         if k + 1 < len(walkthrough):
             page.click('button[data-go="next"]')
     return sizes
