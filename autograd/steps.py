@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from autograd import graph
 from autograd.graph import fmt, node_names
+from autograd.rules import edge_gradient
 from autograd.value import CONSTANT, INPUT, PARAMETER, Value
 
 INFIX = {"+", "-", "*", "/", "**"}
@@ -136,7 +137,7 @@ def backprop_steps(root: Value) -> Iterator[Step]:
 
     First every gradient of the graph is set to 0 and root's to 1. The edges come in exactly
     the order `backward()` applies them, so afterwards every `.grad` equals what `backward()`
-    gives from zero. As in `backward()`, a node whose gradient is 0 passes nothing back.
+    gives from zero; each contribution follows `backward()`'s rule (`rules.edge_gradient`).
     Constants (the 1 in ``h - 1``) need no gradient, since nothing can change them: their edges are
     applied as `backward()` does but yield no step.
     """
@@ -147,7 +148,7 @@ def backprop_steps(root: Value) -> Iterator[Step]:
     index = -1
     for node, parent, i in graph.edges(root):
         upstream, local_grad = node.grad, node.local_grads[i]
-        contribution = local_grad * upstream if upstream != 0.0 else 0.0
+        contribution = edge_gradient(local_grad, upstream)
         parent.grad += contribution
         if parent.kind == CONSTANT:
             continue

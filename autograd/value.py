@@ -5,13 +5,15 @@ the *local derivatives* of the operation, d(out)/d(parent) for each parent, comp
 during the forward pass. The graph of Values is therefore a record of operations and local
 derivatives; `backward()` only multiplies and adds them (the chain rule).
 
-Each operation below follows one template: compute the forward value, compute each local
-derivative, and return ``_result(op, value, parents, local_grads)``. The local derivatives are
-written as formulas of the inputs' data and the output value.
+Each operation below is one line that applies its rule: ``_apply1(TANH, self)``. The rules, every
+forward formula beside its local derivatives, are the table in `autograd/rules.py`, written once
+and run here on floats (the FLOAT interpretation) and, for ``backward(create_graph=True)``, on
+Values (the VALUE interpretation at the end of this module).
 """
 
 from __future__ import annotations
 
+import builtins
 import copy
 import math
 import threading
@@ -19,10 +21,11 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import repeat
 from numbers import Real
-from operator import mul
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from autograd import graph
+from autograd.rules import CUT, FLOAT, RULES, Rule
 
 if TYPE_CHECKING:
     from autograd.drawing import Graph
@@ -51,6 +54,11 @@ _grad_mode = _GradMode()
 _open_no_grad_blocks = 0
 _open_blocks_lock = threading.Lock()
 
+# The rules each operation applies (autograd/rules.py holds their formulas).
+ADD, SUB, MUL, DIV, POW, POW_K, NEG, ABS = (RULES[name] for name in ("+", "-", "*", "/", "**", "**k", "neg", "abs"))
+EXP, LOG, SQRT, TANH, SIGMOID, SIN, COS = (RULES[n] for n in ("exp", "log", "sqrt", "tanh", "sigmoid", "sin", "cos"))
+RELU, LEAKY_RELU, CLAMP, SUM, DOT = (RULES[name] for name in ("relu", "leaky_relu", "clamp", "sum", "dot"))
+
 
 def _real(data: object, what: str = "Value") -> float:
     """Return `data` as a float, or raise TypeError naming the type received."""
@@ -78,7 +86,7 @@ class Value:
 
     # "__dict__" lets a Value take ad-hoc attributes, as a PyTorch tensor does (an optimiser's
     # p.m, p.v; a picture's colour). Python allocates it only when such an attribute is set.
-    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "kind", "__dict__")
+    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "kind", "rule", "params", "__dict__")
 
     def __init__(
         self,
@@ -107,48 +115,36 @@ class Value:
         self.parents: tuple[Value, ...] = ()
         self.local_grads: tuple[float, ...] = ()
         self.kind = kind
+        self.rule: Rule | None = None  # the rule that made this node (None for a leaf)
+        self.params: tuple[float, ...] = ()  # the rule's settings: the k of x**k, clamp's bounds, ...
         if _children or _op:
             _record_micrograd_node(self, _children, _op)
 
-    # ---- arithmetic: forward value and local derivatives side by side ---------------------
+    # ---- operations: each applies its rule from autograd/rules.py -------------------------
 
     def __add__(self, other: Operand) -> Value:
-        other = _as_value(other)
-        return _result("+", self.data + other.data, (self, other), (1.0, 1.0))
+        return _apply2(ADD, self, other)
 
     def __sub__(self, other: Operand) -> Value:
-        other = _as_value(other)
-        return _result("-", self.data - other.data, (self, other), (1.0, -1.0))
+        return _apply2(SUB, self, other)
 
     def __mul__(self, other: Operand) -> Value:
-        other = _as_value(other)
-        return _result("*", self.data * other.data, (self, other), (other.data, self.data))
+        return _apply2(MUL, self, other)
 
     def __truediv__(self, other: Operand) -> Value:
-        other = _as_value(other)
-        a, b = self.data, other.data
-        if b == 0.0:
-            raise ZeroDivisionError(f"division by zero in '/': {a!r} / {b!r}")
-        return _result("/", a / b, (self, other), (1.0 / b, -a / (b * b)))
+        return _apply2(DIV, self, other)
 
     def __pow__(self, exponent: Operand) -> Value:
         """``x ** k`` for a number k (op ``**k``, one parent) or ``a ** b`` for a Value b."""
         if isinstance(exponent, Value):
-            a, b = self.data, exponent.data
-            out = _power(a, b)
-            # d/db a**b = a**b * ln a; at a == 0 PyTorch uses 0, for a < 0 it is undefined (nan).
-            d_exponent = out * math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)
-            return _result("**", out, (self, exponent), (_power_grad(a, b), d_exponent))
-        k = _real(exponent, "the exponent of '**'")
-        name = f"**{int(k)}" if k.is_integer() and abs(k) < 1e15 else f"**{k!r}"  # x**2, not x**2.0
-        return _result(name, _power(self.data, k), (self,), (_power_grad(self.data, k),))
+            return _apply2(POW, self, exponent)
+        return _power_const(POW_K, self, _real(exponent, "the exponent of '**'"))
 
     def __neg__(self) -> Value:
-        return _result("neg", -self.data, (self,), (-1.0,))
+        return _apply1(NEG, self)
 
     def __abs__(self) -> Value:
-        x = self.data
-        return _result("abs", abs(x), (self,), (1.0 if x > 0 else -1.0 if x < 0 else 0.0,))
+        return _apply1(ABS, self)
 
     # Reflected forms: 2 * x, 1 - x, 2 ** x, ...
     def __radd__(self, other: Number) -> Value:
@@ -170,98 +166,91 @@ class Value:
 
     def exp(self) -> Value:
         """e**x; d/dx = e**x. Overflow gives ``inf`` (as in PyTorch), never an OverflowError."""
-        try:
-            out = math.exp(self.data)
-        except OverflowError:
-            out = math.inf
-        return _result("exp", out, (self,), (out,))
+        return _apply1(EXP, self)
 
     def log(self) -> Value:
-        """Natural logarithm; d/dx = 1/x. Raises ValueError for x <= 0."""
-        x = self.data
-        if not x > 0:
-            raise ValueError(f"log is undefined for x <= 0: log({x!r})")
-        return _result("log", math.log(x), (self,), (1.0 / x,))
+        """Natural logarithm; d/dx = 1/x. Raises ValueError for x <= 0 (nan gives nan)."""
+        return _apply1(LOG, self)
 
     def sqrt(self) -> Value:
-        """Square root; d/dx = 1 / (2 sqrt x), ``inf`` at 0. Raises ValueError for x < 0."""
-        x = self.data
-        if x < 0:
-            raise ValueError(f"sqrt is undefined for x < 0: sqrt({x!r})")
-        out = math.sqrt(x)
-        return _result("sqrt", out, (self,), (0.5 / out if out > 0 else math.inf,))
+        """Square root; d/dx = 0.5 / sqrt x, ``inf`` at 0. Raises ValueError for x < 0."""
+        return _apply1(SQRT, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent, in (-1, 1); d/dx = 1 - tanh(x)**2."""
-        out = math.tanh(self.data)
-        return _result("tanh", out, (self,), (1.0 - out * out,))
+        return _apply1(TANH, self)
 
     def sigmoid(self) -> Value:
         """Logistic function 1 / (1 + e**-x), in (0, 1); d/dx = s * (1 - s)."""
-        x = self.data
-        if x >= 0:  # two forms so that exp never overflows
-            out = 1.0 / (1.0 + math.exp(-x))
-        else:
-            e = math.exp(x)
-            out = e / (1.0 + e)
-        return _result("sigmoid", out, (self,), (out * (1.0 - out),))
+        return _apply1(SIGMOID, self)
 
     def relu(self) -> Value:
-        """max(0, x); d/dx = 1 for x > 0, else 0."""
-        x = self.data
-        return _result("relu", x if x > 0 else 0.0, (self,), (1.0 if x > 0 else 0.0,))
+        """max(0, x) (nan stays nan); d/dx = 1 for x > 0, else a cut 0 (see `backward`)."""
+        return _apply1(RELU, self)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x for x > 0, else slope * x; d/dx = 1 for x > 0, else slope."""
-        slope = _real(slope, "leaky_relu slope")
-        x = self.data
-        return _result("leaky_relu", x if x > 0 else slope * x, (self,), (1.0 if x > 0 else slope,))
+        return _apply_with(LEAKY_RELU, self, _real(slope, "leaky_relu slope"))
 
     def sin(self) -> Value:
-        """Sine; d/dx = cos x."""
-        x = self.data
-        return _result("sin", math.sin(x), (self,), (math.cos(x),))
+        """Sine; d/dx = cos x. sin(+-inf) is nan."""
+        return _apply1(SIN, self)
 
     def cos(self) -> Value:
-        """Cosine; d/dx = -sin x."""
-        x = self.data
-        return _result("cos", math.cos(x), (self,), (-math.sin(x),))
+        """Cosine; d/dx = -sin x. cos(+-inf) is nan."""
+        return _apply1(COS, self)
 
     def clamp(self, min: Number | None = None, max: Number | None = None) -> Value:  # noqa: A002
-        """x limited to [min, max]; d/dx = 1 inside (bounds included, as in PyTorch), else 0."""
-        x = self.data
+        """x limited to [min, max] (nan if x or a bound is nan); d/dx = 1 inside (bounds included, as in
+        PyTorch), else a cut 0."""
         lo = -math.inf if min is None else _real(min, "clamp min")
         hi = math.inf if max is None else _real(max, "clamp max")
         if lo > hi:
             raise ValueError(f"clamp needs min <= max, got min={lo!r}, max={hi!r}")
-        inside = lo <= x <= hi
-        return _result("clamp", x if inside else (lo if x < lo else hi), (self,), (1.0 if inside else 0.0,))
+        return _apply_with(CLAMP, self, lo, hi)
 
     # ---- gradients -------------------------------------------------------------------------
 
-    def backward(self, grad: Number = 1.0) -> None:
+    def backward(self, grad: Number = 1.0, *, create_graph: bool = False) -> None:
         """Back-propagate from this node: add d(self)/d(node) * grad to every node's `.grad`.
 
         Like PyTorch with ``retain_grad()`` on every node: gradients *accumulate*, and each call
         adds only its own pass, so two calls give exactly twice every gradient (interior nodes
-        included). The walk is iterative, so graphs of any depth work. A node whose gradient is
-        exactly 0 passes nothing back, so its edges are skipped (where a local derivative is
-        inf, PyTorch would give 0 * inf = nan there; chainrule gives 0).
+        included). The walk is iterative, so graphs of any depth work.
+
+        The chain rule, edge by edge: ``parent.grad += local_grad * node.grad``, with IEEE
+        arithmetic, exactly as PyTorch multiplies: a node whose gradient is 0 still passes
+        ``0 * local_grad`` back (nan where the local derivative is inf or nan, e.g. sqrt at 0).
+        The one exception is a *cut* local derivative (`rules.CUT`: relu and clamp outside their
+        range, ``x**0``): PyTorch computes those gradients by selection, so exactly 0 passes along
+        the edge even when the upstream gradient is inf or nan.
+
+        With ``create_graph=True`` the gradients left are Values with their own graph (built from
+        the same rules, see `autograd.rules`), so they can be differentiated again; without it
+        they are floats and nothing else changes.
         """
         grad = _real(grad, "backward's grad")
         order = graph.topological_order(self)
+        if create_graph:
+            grads = _backprop_values(order, grad)
+            for node in order:
+                contribution = grads.get(node, 0.0)
+                node.grad = _as_value(contribution) if _is_zero(node.grad) else node.grad + contribution
+            return
         earlier = []  # this pass starts from zero; gradients from earlier passes are added back below
         for node in order:
-            if node.grad:
+            if node.grad != 0.0:  # (a Value gradient, left by create_graph, is never equal to 0.0)
                 earlier.append((node, node.grad))
                 node.grad = 0.0
         self.grad = grad
+        cut = CUT  # a local name: this loop runs once per edge
         for node in reversed(order):  # children before parents: the chain rule, one edge at a time
             upstream = node.grad
-            if upstream == 0.0:  # nothing flows back through this node (e.g. below a dead ReLU)
-                continue
+            if upstream == 0.0 and math.isfinite(builtins.sum(node.local_grads)):
+                continue  # a shortcut, exact: 0 * (a finite local derivative) adds nothing
             for parent, local_grad in zip(node.parents, node.local_grads):
-                parent.grad += local_grad * upstream
+                if local_grad is not cut:  # a cut edge passes exactly 0 (see above)
+                    parent.grad += local_grad * upstream
         for node, earlier_grad in earlier:
             node.grad += earlier_grad
 
@@ -386,15 +375,20 @@ class Value:
 
     def _fields(self) -> tuple:
         extra = getattr(self, "__dict__", None) or None  # attributes a subclass or a user added
-        return type(self), self.data, self.grad, self.label, self.kind, self.op, self.parents, self.local_grads, extra
+        rule = self.rule.name if self.rule is not None else ""  # a rule is saved by its name
+        return (
+            type(self), self.data, self.grad, self.label, self.kind, self.op, self.parents, self.local_grads, extra,
+            rule, self.params,
+        )  # fmt: skip
 
     def __deepcopy__(self, memo: dict[int, object]) -> Value:
         """`copy.deepcopy(v)`: a copy of the whole graph, made parents first (no recursion)."""
         for node in graph.topological_order(self):
             if id(node) not in memo:
-                cls, *fields, parents, local_grads, extra = node._fields()
+                cls, *fields, parents, local_grads, extra, rule, params = node._fields()
                 parents = tuple(memo[id(p)] for p in parents)
-                memo[id(node)] = _restore(cls, *fields, parents, local_grads, copy.deepcopy(extra, memo))
+                extra = copy.deepcopy(extra, memo)
+                memo[id(node)] = _restore(cls, *fields, parents, local_grads, extra, rule, params)
         return memo[id(self)]
 
     def __copy__(self) -> Value:
@@ -416,18 +410,19 @@ class Value:
 def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - mirrors the builtin on purpose
     """One node for ``v1 + v2 + ... + vn``; d/dvi = 1 for each input.
 
-    The total is correctly rounded (`math.fsum`), so it does not depend on the order of the terms.
+    The total is correctly rounded (`math.fsum`), so it does not depend on the order of the terms;
+    where that sum overflows it is what the chain of ``+`` gives (+-inf, or nan for inf - inf).
     """
     values = _as_values(values, "sum")
     if not values:
         raise ValueError("sum needs at least one value, got an empty sequence")
-    return _result("sum", math.fsum([v.data for v in values]), values, (1.0,) * len(values))
+    return _apply_n(SUM, values)
 
 
 def dot(weights: Iterable[Operand], inputs: Iterable[Operand]) -> Value:
     """One node for the weighted sum ``w1*x1 + ... + wn*xn``; d/dwi = xi and d/dxi = wi.
 
-    The products are added with `math.fsum` (correctly rounded).
+    The products are added like `sum`: correctly rounded where finite.
     """
     weights = _as_values(weights, "dot")
     inputs = _as_values(inputs, "dot")
@@ -435,9 +430,7 @@ def dot(weights: Iterable[Operand], inputs: Iterable[Operand]) -> Value:
         raise ValueError(f"dot needs sequences of equal length, got {len(weights)} weights and {len(inputs)} inputs")
     if not weights:
         raise ValueError("dot needs at least one weight and input, got empty sequences")
-    w = [v.data for v in weights]
-    x = [v.data for v in inputs]
-    return _result("dot", math.fsum(map(mul, w, x)), weights + inputs, (*x, *w))
+    return _apply_n(DOT, weights, inputs)
 
 
 # ---- no_grad ---------------------------------------------------------------------------------
@@ -496,10 +489,11 @@ class _AncestorsWritten:
         return type(None), ()
 
 
-def _restore(cls, data, grad, label, kind, op, parents, local_grads, extra) -> Value:
+def _restore(cls, data, grad, label, kind, op, parents, local_grads, extra, rule="", params=()) -> Value:
     node = cls.__new__(cls)
     node.data, node.grad, node.label, node.kind = data, grad, label, kind
     node.op, node.parents, node.local_grads = op, tuple(parents), tuple(local_grads)
+    node.rule, node.params = (RULES[rule] if rule else None), tuple(params)
     if extra:
         node.__dict__.update(extra)
     return node
@@ -595,22 +589,150 @@ def _probe_local_grads(node: Value, step: Callable[[], None]) -> tuple[float, ..
 # ---- helpers ---------------------------------------------------------------------------------
 
 
-def _result(op: str, data: float, parents: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
-    """Make the node an operation returns (the fast path: its data is already a float)."""
+# The engine's hot path: every operation of every forward pass comes through one of these.
+# Each runs the rule's domain check, its forward formula and its local derivatives in FLOAT maths,
+# and fills in the node. (One copy per number of inputs, with the node-making inlined: a generic
+# version with *args and a helper call was a third slower on an MLP's forward pass.)
+
+
+def _apply1(rule: Rule, x: Value) -> Value:
+    """The node for `rule` applied to one input."""
+    a = x.data
+    if rule.domain is not None:
+        rule.domain(a)  # raises a teaching error outside the domain (log of 0, ...)
     out = Value.__new__(Value)
-    out.data = data
+    out.data = data = rule.forward(FLOAT, a)
     out.grad = 0.0
     out.label = ""
     out.kind = RESULT
-    if not _open_no_grad_blocks or _grad_mode.enabled:  # the first test is all the common case costs
-        out.op = op
-        out.parents = parents
-        out.local_grads = local_grads
-    else:
-        out.op = ""
-        out.parents = ()
-        out.local_grads = ()
+    if _open_no_grad_blocks and not _grad_mode.enabled:  # the first test is all the common case costs
+        return _without_graph(out)
+    out.op = rule.name
+    out.parents = (x,)
+    out.local_grads = rule.local(FLOAT, data, a)
+    out.rule = rule
+    out.params = ()
     return out
+
+
+def _apply_with(rule: Rule, x: Value, *params: float) -> Value:
+    """The node for `rule` applied to one input, with settings `params` (leaky_relu's slope, ...)."""
+    a = x.data
+    if rule.domain is not None:
+        rule.domain(a, *params)
+    out = Value.__new__(Value)
+    out.data = data = rule.forward(FLOAT, a, *params)
+    out.grad = 0.0
+    out.label = ""
+    out.kind = RESULT
+    if _open_no_grad_blocks and not _grad_mode.enabled:  # the first test is all the common case costs
+        return _without_graph(out)
+    out.op = rule.name
+    out.parents = (x,)
+    out.local_grads = rule.local(FLOAT, data, a, *params)
+    out.rule = rule
+    out.params = params
+    return out
+
+
+def _apply2(rule: Rule, x: Value, y: Operand) -> Value:
+    """The node for `rule` applied to two inputs; a plain number `y` becomes a constant leaf."""
+    if not isinstance(y, Value):
+        y = _as_value(y)
+    a, b = x.data, y.data
+    if rule.domain is not None:
+        rule.domain(a, b)
+    out = Value.__new__(Value)
+    out.data = data = rule.forward(FLOAT, a, b)
+    out.grad = 0.0
+    out.label = ""
+    out.kind = RESULT
+    if _open_no_grad_blocks and not _grad_mode.enabled:  # the first test is all the common case costs
+        return _without_graph(out)
+    out.op = rule.name
+    out.parents = (x, y)
+    out.local_grads = rule.local(FLOAT, data, a, b)
+    out.rule = rule
+    out.params = ()
+    return out
+
+
+def _apply_n(rule: Rule, *groups: tuple[Value, ...]) -> Value:
+    """The node for an n-ary `rule`: sum(xs), or dot(ws, xs) whose parents are ws then xs."""
+    data = [[x.data for x in group] for group in groups]
+    out = Value.__new__(Value)
+    out.data = value = rule.forward(FLOAT, *data)
+    out.grad = 0.0
+    out.label = ""
+    out.kind = RESULT
+    if _open_no_grad_blocks and not _grad_mode.enabled:  # the first test is all the common case costs
+        return _without_graph(out)
+    out.op = rule.name
+    out.parents = groups[0] if len(groups) == 1 else groups[0] + groups[1]
+    out.local_grads = rule.local(FLOAT, value, *data)
+    out.rule = rule
+    out.params = ()
+    return out
+
+
+def _without_graph(out: Value) -> Value:
+    """Inside `no_grad()` an operation's node records no parents (and no local derivatives)."""
+    out.op = ""
+    out.parents = ()
+    out.local_grads = ()
+    out.rule = None
+    out.params = ()
+    return out
+
+
+def _power_const(rule: Rule, x: Value, k: float) -> Value:
+    """``x ** k`` for a number k, named by its exponent: x**2, not x**2.0."""
+    out = _apply_with(rule, x, k)
+    if out.op:
+        out.op = f"**{int(k)}" if k.is_integer() and abs(k) < 1e15 else f"**{k!r}"
+    return out
+
+
+def _is_zero(grad: float | Value) -> bool:
+    """A gradient that is the plain number 0 (a Value gradient never counts as zero)."""
+    return type(grad) is float and grad == 0.0
+
+
+def _local_values(node: Value) -> tuple:
+    """The node's local derivatives as its rule computes them in the VALUE interpretation."""
+    if node.rule.name == "sum":  # n-ary rules take sequences: sum(xs), dot(ws, xs)
+        return node.rule.local(VALUE, node, node.parents)
+    if node.rule.name == "dot":
+        n = len(node.parents) // 2
+        return node.rule.local(VALUE, node, node.parents[:n], node.parents[n:])
+    return node.rule.local(VALUE, node, *node.parents, *node.params)
+
+
+def _backprop_values(order: list[Value], seed: float) -> dict[Value, Value | float]:
+    """The chain rule with differentiable gradients: d(root)/d(node) as a Value, for every node of `order`.
+
+    The local derivatives are each rule's formula run in the VALUE interpretation, so they (and the
+    gradients built from them) are Values with a graph. `.grad` is not touched. A node made outside
+    the rule table (no `rule`) contributes its recorded local derivatives as constants.
+    """
+    grads: dict[Value, Value | float] = {order[-1]: seed}
+    for node in reversed(order):
+        if not node.parents:
+            continue
+        upstream = grads.get(node, 0.0)
+        if node.rule is None:
+            local_grads = node.local_grads
+        else:
+            local_grads = _local_values(node)
+        for parent, local_grad in zip(node.parents, local_grads):
+            if local_grad is CUT:  # a cut edge passes exactly 0 (see Value.backward)
+                continue
+            if type(local_grad) is float and local_grad == 1.0:
+                contribution = upstream  # d/dx of x + y: the gradient passes unchanged, no new node
+            else:
+                contribution = local_grad * upstream
+            grads[parent] = grads[parent] + contribution if parent in grads else contribution
+    return grads
 
 
 def _as_value(x: Operand) -> Value:
@@ -635,22 +757,44 @@ def _data_of(x: Operand) -> float:
     return x.data if isinstance(x, Value) else _real(x, "a comparison with a Value")
 
 
-def _power(a: float, b: float) -> float:
-    """a ** b as a real number, with errors that name the operation and the operands."""
-    if a == 0.0 and b < 0:
-        raise ZeroDivisionError(f"0 cannot be raised to a negative power in '**': {a!r} ** {b!r}")
-    if a < 0 and math.isfinite(b) and not b.is_integer():
-        raise ValueError(f"a negative number to a non-integer power is not real in '**': {a!r} ** {b!r}")
-    try:
-        return a**b
-    except OverflowError:
-        return math.inf if a > 0 or b % 2 == 0 else -math.inf
+# ---- the VALUE interpretation of the rules ---------------------------------------------------
 
 
-def _power_grad(a: float, b: float) -> float:
-    """d/da a**b = b * a**(b - 1), with PyTorch's conventions where that formula breaks down."""
-    if b == 0:
-        return 0.0
-    if a == 0.0 and b < 1:
-        return math.inf if b > 0 else math.nan  # b * 0**(negative)
-    return b * _power(a, b - 1)
+def _value_op(rule: Rule) -> Callable[..., Value]:
+    """`rule` as a function of Values or numbers, total like FLOAT's (no domain error): the VALUE
+    interpretation only evaluates local derivatives, and a `where` evaluates both its branches."""
+    total = rule._replace(domain=None)
+    if rule.local.__code__.co_argcount == 3:  # local(m, out, x): one input
+        return lambda x: _apply1(total, _as_value(x))
+    return lambda a, b: _apply2(total, _as_value(a), b)
+
+
+def _value_pow(a: Operand, b: Operand) -> Value:
+    if isinstance(b, Value):
+        return _VALUE_POW(a, b)
+    return _power_const(_TOTAL_POW_K, _as_value(a), float(b))
+
+
+_VALUE_POW = _value_op(POW)
+_TOTAL_POW_K = POW_K._replace(domain=None)
+
+VALUE = SimpleNamespace(
+    where=FLOAT.where,
+    eq=lambda a, b: _data_of(a) == _data_of(b),
+    div=_value_op(DIV),
+    pow=_value_pow,
+    exp=_value_op(EXP),
+    log=_value_op(LOG),
+    sqrt=_value_op(SQRT),
+    tanh=_value_op(TANH),
+    sigmoid=_value_op(SIGMOID),
+    sin=_value_op(SIN),
+    cos=_value_op(COS),
+    abs=_value_op(ABS),
+    sum=lambda xs: sum(xs),
+    dot=lambda ws, xs: dot(ws, xs),
+    inf=math.inf,
+    nan=math.nan,
+    cut=CUT,
+)
+VALUE.__doc__ = "The VALUE interpretation of the rules: every number is a Value, every function an operation."
