@@ -144,6 +144,10 @@ def _is_odd_integer(b: float) -> bool:
 
 
 def _pow(a: float, b: float) -> float:
+    if b == 0.5:  # PyTorch computes x**0.5 as sqrt x and x**-0.5 as 1/sqrt x (so -0.0 ** 0.5 is -0.0)
+        return _sqrt(a)
+    if b == -0.5:
+        return _div(1.0, _sqrt(a))
     try:
         return math.pow(a, b)
     except OverflowError:  # |a ** b| too large: inf, negative only for a negative base and an odd power
