@@ -5,7 +5,7 @@
 __distribution__ = "chainrule"
 
 from autograd.drawing import Graph, GraphTooLarge, draw
-from autograd.functional import GradcheckError, grad, gradcheck, value_and_grad
+from autograd.functional import GradcheckError, grad, gradcheck, gradgradcheck, hessian, hvp, value_and_grad
 from autograd.graph import edges, topological_order
 from autograd.nudging import Nudge, nudge
 from autograd.render import GraphvizNotFound, RenderError, render_dot
@@ -47,6 +47,9 @@ __all__ = [
     "forward_steps",
     "grad",
     "gradcheck",
+    "gradgradcheck",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
     "no_grad",
     "nudge",

@@ -216,7 +216,7 @@ def draw(
     if collapse:
         return _draw_collapsed(order, collapse, rankdir, show_data, show_grad, max_nodes)
     _check_size(len(order) + sum(1 for node in order if node.parents), max_nodes)
-    largest = max((abs(n.grad) for n in order if math.isfinite(n.grad)), default=0.0) or 1.0
+    largest = max((abs(g) for g in map(_grad_number, order) if math.isfinite(g)), default=0.0) or 1.0
     ids = graph.node_ids(order)  # ids from a counter, not id(): the same DOT text every run
     names = graph.node_names(root)
     checks = nudge_all(root) if check else {}
@@ -330,7 +330,7 @@ def _draw_collapsed(order, level, rankdir, show_data, show_grad, max_nodes) -> G
             if show_data:
                 lines.append(f"data {number(out.data)}")
             if show_grad:
-                lines.append(f"grad {number(out.grad)}")
+                lines.append(f"grad {number(_grad_number(out))}")
             g.node(ids[item], "\n".join(lines), shape="box3d", fillcolor="#fde2b8", color="#b8741a")
         else:
             g.node(ids[item], _value_label(item, show_data, show_grad), **_value_style(item, False, False, 1.0))
@@ -367,14 +367,19 @@ def _value_label(node: Value, show_data: bool, show_grad: bool, name: str = "") 
         lines.append(f"data {number(node.data)}")
     if node.kind == "constant":
         return "\n".join(lines)
-    lines.append(f"grad {number(node.grad)}" if show_grad else f"grad {'?':>10}")
+    lines.append(f"grad {number(_grad_number(node))}" if show_grad else f"grad {'?':>10}")
     return "\n".join(lines)
+
+
+def _grad_number(node: Value) -> float:
+    """A node's gradient as a number (after ``backward(create_graph=True)`` it is a Value)."""
+    return node.grad.data if isinstance(node.grad, Value) else node.grad
 
 
 def _value_style(node: Value, marked: bool, color_grads: bool, largest: float) -> dict[str, str]:
     style = {"shape": "box", "style": "filled", **KIND_STYLE.get(node.kind, KIND_STYLE["result"])}
     if color_grads and node.kind != "constant":
-        style["fillcolor"] = _grad_colour(node.grad, largest)
+        style["fillcolor"] = _grad_colour(_grad_number(node), largest)
     if marked:
         style.update(_mark(True))
     return style

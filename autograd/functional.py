@@ -1,18 +1,49 @@
-"""Gradients as functions: `grad`, `value_and_grad` and a finite-difference `gradcheck`."""
+"""Gradients as functions: `grad`, `value_and_grad`, `hessian`, `hvp`, `gradcheck` and `gradgradcheck`.
+
+The transforms compose, as in JAX: ``grad(grad(f))`` is the second derivative. Called at the top
+level they return floats; called inside another transform (or with the Values it passes in) they
+return Values with a graph, built by ``backward(create_graph=True)``'s machinery, so the outer
+transform can differentiate them again.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from numbers import Real
 
-from autograd.value import CONSTANT, Number, Value, _real, enable_grad, no_grad
+from autograd import graph
+from autograd.value import CONSTANT, Number, Value, _as_value, _backprop_values, _real, dot, enable_grad, no_grad
 
 Argnums = int | tuple[int, ...]
 
 
 class GradcheckError(AssertionError):
     """Analytic and finite-difference gradients disagree; the message is a table of both."""
+
+
+class _Nesting(threading.local):
+    depth = 0  # how many transforms are running in this thread, one inside another
+
+
+_nesting = _Nesting()
+
+
+@contextmanager
+def _inside_a_transform() -> Iterator[None]:
+    _nesting.depth += 1
+    try:
+        yield
+    finally:
+        _nesting.depth -= 1
+
+
+def _gradient_values(out: Value, wrt: Sequence[Value]) -> list[Value]:
+    """d(out)/d(each of `wrt`) as Values with a graph (differentiable again); `.grad` is not touched."""
+    grads = _backprop_values(graph.topological_order(out), 1.0)
+    return [_as_value(grads.get(x, 0.0)) for x in wrt]
 
 
 def value_and_grad(
@@ -31,16 +62,21 @@ def value_and_grad(
 
     @functools.wraps(f)
     def wrapped(*args: Number | Value) -> tuple[float, float | tuple[float, ...]]:
+        nested = _nesting.depth > 0  # inside another transform: its Values stay connected to it
         args = list(args)
         for i in positions:
             if not -len(args) <= i < len(args):
                 raise ValueError(f"argnums {i} is out of range for {len(args)} positional argument(s)")
-            args[i] = Value(_data(args[i]), label=f"arg{i % len(args)}")
+            if not (nested and isinstance(args[i], Value)):
+                args[i] = Value(_data(args[i]), label=f"arg{i % len(args)}")
         args = [Value(arg, kind=CONSTANT) if isinstance(arg, Real) else arg for arg in args]  # the others
-        with enable_grad():  # a transform records its own graph, even inside no_grad()
+        with enable_grad(), _inside_a_transform():  # a transform records its own graph, even inside no_grad()
             out = f(*args)
-        if not isinstance(out, Value):
-            raise TypeError(f"the function must return a Value, got {type(out).__name__}")
+            if not isinstance(out, Value):
+                raise TypeError(f"the function must return a Value, got {type(out).__name__}")
+            if nested:  # Values with a graph, so that the outer transform can differentiate them
+                grads = tuple(_gradient_values(out, [args[i] for i in positions]))
+                return out, grads[0] if isinstance(argnums, int) else grads
         out.backward()
         grads = tuple(args[i].grad for i in positions)
         return out.data, grads[0] if isinstance(argnums, int) else grads
@@ -49,7 +85,11 @@ def value_and_grad(
 
 
 def grad(f: Callable[..., Value], argnums: Argnums = 0) -> Callable[..., float | tuple[float, ...]]:
-    """Turn ``f(*values) -> Value`` into a function returning df/d(argument) as float(s)."""
+    """Turn ``f(*values) -> Value`` into a function returning df/d(argument) as float(s).
+
+    It composes: ``grad(grad(f))(x)`` is f''(x), and so on for any order (inside a transform the
+    derivative is a Value with its own graph, see the module docstring).
+    """
     with_value = value_and_grad(f, argnums)
 
     @functools.wraps(f)
@@ -57,6 +97,59 @@ def grad(f: Callable[..., Value], argnums: Argnums = 0) -> Callable[..., float |
         return with_value(*args)[1]
 
     return wrapped
+
+
+def hessian(f: Callable[..., Value]) -> Callable[..., list[list[float]]]:
+    """Turn ``f(*values) -> Value`` into a function returning its Hessian: the matrix of second
+    derivatives d2f/(dxi dxj) with respect to every positional argument, as lists of floats.
+
+    The gradient is built with ``create_graph`` (Values), then each of its entries is
+    back-propagated once more: one row of the matrix each.
+    """
+
+    @functools.wraps(f)
+    def wrapped(*args: Number | Value) -> list[list[float]]:
+        xs, first = _first_derivatives(f, args)
+        rows = []
+        for g in first:
+            for x in xs:
+                x.grad = 0.0
+            g.zero_grad()
+            g.backward()
+            rows.append([x.grad for x in xs])
+        return rows
+
+    return wrapped
+
+
+def hvp(f: Callable[..., Value]) -> Callable[[Sequence[Number], Sequence[Number]], list[float]]:
+    """Turn ``f`` into ``hvp(f)(xs, v)``: the Hessian of f at `xs` times the vector `v`, as floats.
+
+    Computed without the Hessian: the gradient g (as Values) dotted with v is one number, and its
+    gradient is H v (one extra backward pass, whatever the number of inputs).
+    """
+
+    @functools.wraps(f)
+    def wrapped(xs: Sequence[Number | Value], v: Sequence[Number]) -> list[float]:
+        if len(v) != len(xs):
+            raise ValueError(f"hvp needs a vector as long as the inputs, got {len(v)} numbers for {len(xs)} inputs")
+        leaves, first = _first_derivatives(f, xs)
+        dot(first, [_real(vi, "hvp's vector") for vi in v]).backward()
+        return [x.grad for x in leaves]
+
+    return wrapped
+
+
+def _first_derivatives(f: Callable[..., Value], args: Sequence[Number | Value]) -> tuple[list[Value], list[Value]]:
+    """Fresh leaves for `args`, and f's gradient with respect to them as Values with a graph."""
+    if not args:
+        raise ValueError("second derivatives need at least one argument")
+    xs = [Value(_data(a), label=f"arg{i}") for i, a in enumerate(args)]
+    with enable_grad(), _inside_a_transform():
+        out = f(*xs)
+        if not isinstance(out, Value):
+            raise TypeError(f"the function must return a Value, got {type(out).__name__}")
+        return xs, _gradient_values(out, xs)
 
 
 def central_difference(f: Callable[..., Value], inputs: Sequence[float], i: int, eps: float = 1e-6) -> float:
@@ -104,3 +197,38 @@ def gradcheck(
 
 def _data(x: Number | Value) -> float:
     return x.data if isinstance(x, Value) else _real(x, "a gradient argument")
+
+
+def gradgradcheck(
+    f: Callable[..., Value],
+    inputs: Sequence[Number | Value],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> bool:
+    """Check second derivatives (PyTorch's name): the `hessian` of `f` at `inputs` against central
+    finite differences of the analytic gradient, ``(g(x + eps e_j) - g(x - eps e_j)) / (2 eps)``.
+
+    Returns True when every entry agrees within ``atol + rtol * |numeric|``, otherwise raises
+    `GradcheckError` with a table of both.
+    """
+    xs = [_data(x) for x in inputs]
+    if not xs:
+        raise ValueError("gradgradcheck needs at least one input")
+    names = [x.label if isinstance(x, Value) and x.label else f"x{i}" for i, x in enumerate(inputs)]
+    analytic = hessian(f)(*xs)
+    gradient = grad(f, argnums=tuple(range(len(xs))))
+    rows, ok = [], True
+    for j in range(len(xs)):
+        up = gradient(*[x + eps if k == j else x for k, x in enumerate(xs)])
+        down = gradient(*[x - eps if k == j else x for k, x in enumerate(xs)])
+        for i in range(len(xs)):
+            numeric = (up[i] - down[i]) / (2 * eps)
+            close = abs(analytic[i][j] - numeric) <= atol + rtol * abs(numeric)
+            ok = ok and close
+            what = f"d2/d{names[i]} d{names[j]}"
+            rows.append(f"{what:>22} {analytic[i][j]:>16.8g} {numeric:>16.8g}  {'ok' if close else 'MISMATCH'}")
+    if not ok:
+        header = f"{'entry':>22} {'analytic':>16} {'numeric':>16}"
+        raise GradcheckError("second derivatives disagree with finite differences:\n" + "\n".join([header, *rows]))
+    return True

@@ -227,7 +227,10 @@ class Value:
 
         With ``create_graph=True`` the gradients left are Values with their own graph (built from
         the same rules, see `autograd.rules`), so they can be differentiated again; without it
-        they are floats and nothing else changes.
+        they are floats and nothing else changes. As in PyTorch, a gradient Value kept in `.grad`
+        refers back to its own node (x.grad's graph contains x): a reference cycle until the
+        gradients are reset (``zero_grad()``). `autograd.grad`, `hessian` and `hvp` leave no such
+        cycle: prefer them (PyTorch gives the same advice).
         """
         grad = _real(grad, "backward's grad")
         order = graph.topological_order(self)
@@ -729,6 +732,8 @@ def _backprop_values(order: list[Value], seed: float) -> dict[Value, Value | flo
                 continue
             if type(local_grad) is float and local_grad == 1.0:
                 contribution = upstream  # d/dx of x + y: the gradient passes unchanged, no new node
+            elif type(upstream) is float and upstream == 1.0:
+                contribution = local_grad  # the seed: no "* 1" node
             else:
                 contribution = local_grad * upstream
             grads[parent] = grads[parent] + contribution if parent in grads else contribution

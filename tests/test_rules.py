@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-import pytest
-
 import autograd
 from autograd import Value
 from autograd.rules import CUT, FLOAT, RULES
