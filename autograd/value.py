@@ -419,7 +419,7 @@ def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - mirrors the builtin
     values = _as_values(values, "sum")
     if not values:
         raise ValueError("sum needs at least one value, got an empty sequence")
-    return _apply_n(SUM, values)
+    return _apply_n(SUM, values, [v.data for v in values])
 
 
 def dot(weights: Iterable[Operand], inputs: Iterable[Operand]) -> Value:
@@ -433,7 +433,7 @@ def dot(weights: Iterable[Operand], inputs: Iterable[Operand]) -> Value:
         raise ValueError(f"dot needs sequences of equal length, got {len(weights)} weights and {len(inputs)} inputs")
     if not weights:
         raise ValueError("dot needs at least one weight and input, got empty sequences")
-    return _apply_n(DOT, weights, inputs)
+    return _apply_n(DOT, weights + inputs, [w.data for w in weights], [x.data for x in inputs])
 
 
 # ---- no_grad ---------------------------------------------------------------------------------
@@ -600,19 +600,20 @@ def _probe_local_grads(node: Value, step: Callable[[], None]) -> tuple[float, ..
 
 def _apply1(rule: Rule, x: Value) -> Value:
     """The node for `rule` applied to one input."""
+    name, forward, local, domain = rule  # unpacked once: cheaper than four attribute lookups
     a = x.data
-    if rule.domain is not None:
-        rule.domain(a)  # raises a teaching error outside the domain (log of 0, ...)
+    if domain is not None:
+        domain(a)  # raises a teaching error outside the domain (log of 0, ...)
     out = Value.__new__(Value)
-    out.data = data = rule.forward(FLOAT, a)
+    out.data = data = forward(FLOAT, a)
     out.grad = 0.0
     out.label = ""
     out.kind = RESULT
     if _open_no_grad_blocks and not _grad_mode.enabled:  # the first test is all the common case costs
         return _without_graph(out)
-    out.op = rule.name
+    out.op = name
     out.parents = (x,)
-    out.local_grads = rule.local(FLOAT, data, a)
+    out.local_grads = local(FLOAT, data, a)
     out.rule = rule
     out.params = ()
     return out
@@ -620,19 +621,20 @@ def _apply1(rule: Rule, x: Value) -> Value:
 
 def _apply_with(rule: Rule, x: Value, *params: float) -> Value:
     """The node for `rule` applied to one input, with settings `params` (leaky_relu's slope, ...)."""
+    name, forward, local, domain = rule
     a = x.data
-    if rule.domain is not None:
-        rule.domain(a, *params)
+    if domain is not None:
+        domain(a, *params)
     out = Value.__new__(Value)
-    out.data = data = rule.forward(FLOAT, a, *params)
+    out.data = data = forward(FLOAT, a, *params)
     out.grad = 0.0
     out.label = ""
     out.kind = RESULT
-    if _open_no_grad_blocks and not _grad_mode.enabled:  # the first test is all the common case costs
+    if _open_no_grad_blocks and not _grad_mode.enabled:
         return _without_graph(out)
-    out.op = rule.name
+    out.op = name
     out.parents = (x,)
-    out.local_grads = rule.local(FLOAT, data, a, *params)
+    out.local_grads = local(FLOAT, data, a, *params)
     out.rule = rule
     out.params = params
     return out
@@ -640,39 +642,41 @@ def _apply_with(rule: Rule, x: Value, *params: float) -> Value:
 
 def _apply2(rule: Rule, x: Value, y: Operand) -> Value:
     """The node for `rule` applied to two inputs; a plain number `y` becomes a constant leaf."""
+    name, forward, local, domain = rule
     if not isinstance(y, Value):
         y = _as_value(y)
     a, b = x.data, y.data
-    if rule.domain is not None:
-        rule.domain(a, b)
+    if domain is not None:
+        domain(a, b)
     out = Value.__new__(Value)
-    out.data = data = rule.forward(FLOAT, a, b)
+    out.data = data = forward(FLOAT, a, b)
     out.grad = 0.0
     out.label = ""
     out.kind = RESULT
-    if _open_no_grad_blocks and not _grad_mode.enabled:  # the first test is all the common case costs
+    if _open_no_grad_blocks and not _grad_mode.enabled:
         return _without_graph(out)
-    out.op = rule.name
+    out.op = name
     out.parents = (x, y)
-    out.local_grads = rule.local(FLOAT, data, a, b)
+    out.local_grads = local(FLOAT, data, a, b)
     out.rule = rule
     out.params = ()
     return out
 
 
-def _apply_n(rule: Rule, *groups: tuple[Value, ...]) -> Value:
-    """The node for an n-ary `rule`: sum(xs), or dot(ws, xs) whose parents are ws then xs."""
-    data = [[x.data for x in group] for group in groups]
+def _apply_n(rule: Rule, parents: tuple[Value, ...], *data: list[float]) -> Value:
+    """The node for an n-ary `rule` on `parents`, whose numbers come as the lists the rule takes:
+    sum(xs), or dot(ws, xs) with parents ws then xs."""
+    name, forward, local, _ = rule
     out = Value.__new__(Value)
-    out.data = value = rule.forward(FLOAT, *data)
+    out.data = value = forward(FLOAT, *data)
     out.grad = 0.0
     out.label = ""
     out.kind = RESULT
-    if _open_no_grad_blocks and not _grad_mode.enabled:  # the first test is all the common case costs
+    if _open_no_grad_blocks and not _grad_mode.enabled:
         return _without_graph(out)
-    out.op = rule.name
-    out.parents = groups[0] if len(groups) == 1 else groups[0] + groups[1]
-    out.local_grads = rule.local(FLOAT, value, *data)
+    out.op = name
+    out.parents = parents
+    out.local_grads = local(FLOAT, value, *data)
     out.rule = rule
     out.params = ()
     return out

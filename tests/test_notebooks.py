@@ -14,12 +14,13 @@ from nbconvert import HTMLExporter
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
-def test_the_four_notebooks_are_there():
+def test_the_five_notebooks_are_there():
     assert [p.name for p in NOTEBOOKS] == [
         "01_computation_overview.ipynb",
         "02_backprop_step_through.ipynb",
         "03_training_an_mlp.ipynb",
         "04_from_chainrule_to_pytorch.ipynb",
+        "05_the_derivative_as_a_program.ipynb",
     ]
 
 
