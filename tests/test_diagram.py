@@ -198,6 +198,11 @@ def test_network_walk_goes_neuron_by_neuron_delta_weights_then_what_flows_below(
     assert backward[5].startswith("Neuron h1: δ = ∂L/∂z = ∂L/∂h1 × relu′(z)")
     assert backward[9].startswith("From h1 to the inputs")
     assert len(backward) == 1 + (1 + 2 + 1) + 2 * (1 + 3 + 1)
+    # every neuron and weight frame carries its formula as LaTeX, for the player to typeset
+    latex = [f.latex for f in walk.frames]
+    assert latex[4].startswith(r"\delta = \frac{\partial L}{\partial z} = \frac{\partial L}{\partial o}")
+    assert latex[5].startswith(r"\frac{\partial L}{\partial w_{1.0.0}} = \delta \cdot h_{1}")
+    assert all(latex[i] for i in range(len(latex)) if i != 3)  # all but the start at the loss
 
 
 def test_network_walk_uses_the_numbers_of_the_op_level_walk():
