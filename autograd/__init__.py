@@ -19,6 +19,7 @@ from autograd.value import (
     dot,
     enable_grad,
     is_grad_enabled,
+    neuron,
     no_grad,
     sum,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "Walkthrough",
     "backprop_steps",
     "dot",
+    "neuron",
     "draw",
     "edges",
     "enable_grad",

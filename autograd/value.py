@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import builtins
 import copy
+import gc
 import math
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import repeat
 from numbers import Real
@@ -233,29 +234,39 @@ class Value:
         cycle: prefer them (PyTorch gives the same advice).
         """
         grad = _real(grad, "backward's grad")
-        order = graph.topological_order(self)
         if create_graph:
+            order = graph.topological_order(self)
             grads = _backprop_values(order, grad)
             for node in order:
                 contribution = grads.get(node, 0.0)
                 node.grad = _as_value(contribution) if _is_zero(node.grad) else node.grad + contribution
             return
-        earlier = []  # this pass starts from zero; gradients from earlier passes are added back below
-        for node in order:
-            if node.grad != 0.0:  # (a Value gradient, left by create_graph, is never equal to 0.0)
-                earlier.append((node, node.grad))
-                node.grad = 0.0
-        self.grad = grad
-        cut = CUT  # a local name: this loop runs once per edge
-        for node in reversed(order):  # children before parents: the chain rule, one edge at a time
-            upstream = node.grad
-            if upstream == 0.0 and math.isfinite(builtins.sum(node.local_grads)):
-                continue  # a shortcut, exact: 0 * (a finite local derivative) adds nothing
-            for parent, local_grad in zip(node.parents, node.local_grads):
-                if local_grad is not cut:  # a cut edge passes exactly 0 (see above)
-                    parent.grad += local_grad * upstream
-        for node, earlier_grad in earlier:
-            node.grad += earlier_grad
+        # The collector is paused while the walk allocates its stack (a tuple per node): backward
+        # makes no reference cycles, so there is nothing for it to free, only the graph to walk.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            # `order`: the nodes made by operations (leaves pass nothing on); `reached`: all nodes.
+            order, reached = graph.backward_order(self)
+            earlier = []  # this pass starts from zero; gradients from earlier passes are added back below
+            for node in reached:
+                if node.grad != 0.0:  # (a Value gradient, left by create_graph, is never equal to 0.0)
+                    earlier.append((node, node.grad))
+                    node.grad = 0.0
+            self.grad = grad
+            cut = CUT  # a local name: this loop runs once per edge
+            for node in reversed(order):  # children before parents: the chain rule, one edge at a time
+                upstream = node.grad
+                if upstream == 0.0 and math.isfinite(builtins.sum(node.local_grads)):
+                    continue  # a shortcut, exact: 0 * (a finite local derivative) adds nothing
+                for parent, local_grad in zip(node.parents, node.local_grads):
+                    if local_grad is not cut:  # a cut edge passes exactly 0 (see above)
+                        parent.grad += local_grad * upstream
+            for node, earlier_grad in earlier:
+                node.grad += earlier_grad
+        finally:
+            if collecting:
+                gc.enable()
 
     def zero_grad(self) -> None:
         """Set `.grad` to 0 on every node of this node's graph."""
@@ -434,6 +445,45 @@ def dot(weights: Iterable[Operand], inputs: Iterable[Operand]) -> Value:
     if not weights:
         raise ValueError("dot needs at least one weight and input, got empty sequences")
     return _apply_n(DOT, weights + inputs, [w.data for w in weights], [x.data for x in inputs])
+
+
+# The activations `neuron` makes in one call: rules with one input and no settings.
+NEURON_ACTIVATIONS: dict[str, Rule | None] = {"linear": None, "relu": RELU, "tanh": TANH, "sigmoid": SIGMOID}
+
+
+def neuron(weights: Sequence[Value], inputs: Sequence[Value], bias: Value, activation: str = "linear") -> Value:
+    """A neuron, ``activation(dot(weights, inputs) + bias)``, made in one call.
+
+    It makes exactly the nodes of the written-out form (a "dot", a "+", then the activation's node,
+    none for "linear") with the same data and local derivatives from the same rules, so drawings
+    and step-throughs show every operation; it only skips the Python calls in between, which a
+    training step makes thousands of times. `activation` is "linear", "relu", "tanh" or "sigmoid".
+    """
+    rule = NEURON_ACTIVATIONS.get(activation, RELU)
+    n = len(weights)
+    try:  # reading .data is the type check: a number or other non-Value raises AttributeError here
+        ws, xs, b = [w.data for w in weights], [x.data for x in inputs], bias.data
+    except AttributeError:
+        ws = None
+    recording = not _open_no_grad_blocks or _grad_mode.enabled
+    if ws is None or not (recording and activation in NEURON_ACTIVATIONS and 0 < n == len(xs)):
+        # anything unusual goes the written-out way, which converts numbers and names what is wrong
+        z = dot(weights, inputs) + bias
+        return z if activation == "linear" else _activate(z, activation)
+    weighted = DOT.forward(FLOAT, ws, xs)
+    dot_node = _node(DOT, weighted, (*weights, *inputs), DOT.local(FLOAT, weighted, ws, xs))
+    z = ADD.forward(FLOAT, weighted, b)
+    sum_node = _node(ADD, z, (dot_node, bias), ADD.local(FLOAT, z, weighted, b))
+    if rule is None:
+        return sum_node
+    a = rule.forward(FLOAT, z)
+    return _node(rule, a, (sum_node,), rule.local(FLOAT, a, z))
+
+
+def _activate(z: Value, activation: str) -> Value:
+    if activation not in NEURON_ACTIVATIONS:
+        raise ValueError(f"neuron: unknown activation {activation!r}; choose one of {', '.join(NEURON_ACTIVATIONS)}")
+    return getattr(z, activation)()
 
 
 # ---- no_grad ---------------------------------------------------------------------------------
@@ -677,6 +727,21 @@ def _apply_n(rule: Rule, parents: tuple[Value, ...], *data: list[float]) -> Valu
     out.op = name
     out.parents = parents
     out.local_grads = local(FLOAT, value, *data)
+    out.rule = rule
+    out.params = ()
+    return out
+
+
+def _node(rule: Rule, data: float, parents: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
+    """A node whose forward value and local derivatives the caller computed from `rule` (see `neuron`)."""
+    out = Value.__new__(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.kind = RESULT
+    out.op = rule.name
+    out.parents = parents
+    out.local_grads = local_grads
     out.rule = rule
     out.params = ()
     return out

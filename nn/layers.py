@@ -86,6 +86,8 @@ class Neuron(Module):
 
     def forward(self, x: Sequence[Value]) -> Value:
         """The neuron's output for inputs already checked by the caller."""
+        if self.activation in autograd.value.NEURON_ACTIVATIONS:  # the same nodes, made in one call
+            return autograd.neuron(self.w, x, self.b, self.activation)
         z = autograd.dot(self.w, x) + self.b
         activate = ACTIVATIONS[self.activation]
         return activate(z) if activate else z
@@ -142,7 +144,10 @@ class Layer(Module):
         return self.neurons[0].activation
 
     def __call__(self, x: Inputs) -> list[Value]:
-        x = _as_inputs(x, self.nin, "Layer")
+        return self.forward(_as_inputs(x, self.nin, "Layer"))
+
+    def forward(self, x: Sequence[Value]) -> list[Value]:
+        """The layer's outputs for inputs already checked by the caller."""
         return [neuron.forward(x) for neuron in self.neurons]
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
@@ -201,8 +206,9 @@ class MLP(Module):
         return model
 
     def __call__(self, x: Inputs) -> Value | list[Value]:
-        for layer in self.layers:
-            x = layer(x)
+        x = self.layers[0](x)
+        for layer in self.layers[1:]:
+            x = layer.forward(x)  # a layer's outputs are Values of the right number: no need to check them
         return x[0] if len(x) == 1 else x
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
