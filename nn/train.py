@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import math
 import random
 import sys
 import threading
@@ -194,8 +193,8 @@ def fit(
     `compile` chooses how each step runs. ``False``: the interactive engine builds the graph every
     step. ``True``: the first step traces the model and loss once and `autograd.compile` turns the
     graph into straight-line Python that later steps replay (same arithmetic, same losses, many
-    times faster); it raises ValueError if they do not trace to one fixed graph. ``None``
-    compiles nn's own MLP/Layer/Neuron with ``hinge_loss``, ``mse_loss`` or
+    times faster); it raises ValueError if they do not trace to one fixed graph. ``None`` (the
+    default) compiles nn's own MLP/Layer/Neuron with ``hinge_loss``, ``mse_loss`` or
     ``binary_cross_entropy`` and trains interactively otherwise, printing a one-line note.
 
     live=True, in Jupyter: show the run as it trains (loss, accuracy, the decision boundary for 2-D
@@ -229,7 +228,7 @@ def fit(
         if reason is None:
             step = _CompiledStep(interactive, full_batch=batch_size is None, insist=compile is True)
         else:
-            print(f"fit: {reason}; training interactively (compile=False skips this check)", file=sys.stderr)
+            print(f"fit: {reason}; training interactively (compile=False skips this check)", file=_progress_stream())
 
     run = Run(
         model, X, y, loss, optimizer, batch_size, lr_schedule, is_right, step, seed, epochs, history,
@@ -267,9 +266,16 @@ def fit(
 def _progress_stream():
     """Where the progress bar goes: stderr in a terminal (tqdm's habit), stdout in a notebook kernel,
     where stderr is drawn as a red block that looks like an error."""
-    import sys
-
     return sys.stdout if type(sys.stderr).__module__.startswith("ipykernel") else sys.stderr
+
+
+def _batch_loss(model: Module, loss: Callable, l2: float, params: list[Value] | None, inputs, targets) -> tuple:
+    """A batch's loss (plus ``l2 * sum(p**2)``) as a graph, and the predictions it was computed from."""
+    predictions = [model(x) for x in inputs]
+    batch_loss = loss(predictions, targets)
+    if l2:
+        batch_loss = batch_loss + l2 * autograd.dot(params, params)
+    return batch_loss, predictions
 
 
 class _InteractiveStep:
@@ -287,15 +293,13 @@ class _InteractiveStep:
     ) -> None:
         self.model, self.X, self.y, self.loss, self.optimizer = model, X, y, loss, optimizer
         self.l2, self.is_right = l2, is_right
-        self.params = model.parameters()
+        self._params: list[Value] | None = None  # model.parameters(), fetched when the L2 term first needs it
 
     def loss_of(self, inputs: Sequence, targets: Sequence) -> tuple[Value, list]:
         """The batch loss (plus the L2 term) as a graph, and the predictions it was computed from."""
-        predictions = [self.model(x) for x in inputs]
-        batch_loss = self.loss(predictions, targets)
-        if self.l2:
-            batch_loss = batch_loss + self.l2 * autograd.dot(self.params, self.params)
-        return batch_loss, predictions
+        if self.l2 and self._params is None:
+            self._params = self.model.parameters()
+        return _batch_loss(self.model, self.loss, self.l2, self._params, inputs, targets)
 
     def __call__(self, batch: list[int]) -> tuple[float, int]:
         """Forward, backward and update for the samples `batch`; returns (loss, number right)."""
@@ -340,125 +344,88 @@ class _CompiledStep:
     """The same step as `_InteractiveStep`, replayed by the program `autograd.compile` writes.
 
     The program takes the batch's inputs (and, for minibatches, its targets) as arguments and reads
-    the parameters from their Values; its gradients are added to each parameter's ``.grad`` and
-    the optimizer steps as usual. One program per batch length, traced at its first use.
-
-    To count right answers it needs the predictions, which a compiled program does not return:
-    so it compiles ``loss + sum(a_i * prediction_i)`` and runs it at ``a = 0``. Adding 0 leaves
-    the loss unchanged, and the gradient with respect to ``a_i`` is ``prediction_i``.
+    the parameters from their Values; their gradients are added to each ``.grad`` as ``backward()``
+    does, and the optimizer steps as usual. It also returns the predictions (``has_aux``) for the
+    accuracy. One program per batch length, traced at its first use and kept for later calls of
+    fit. Sums are added left to right (``exact=False``): the losses equal the interactive engine's
+    to within rounding in the last bits, and the step runs at the speed of plain floats.
     """
 
     def __init__(self, interactive: _InteractiveStep, *, full_batch: bool, insist: bool) -> None:
         self.interactive = interactive
         self.full_batch, self.insist = full_batch, insist
         self.cache = _programs.setdefault(interactive.model, {})
-        self.inputs_of_full_batch: list[float] | None = None
+        self.flat_batch: list[float] | None = None  # the full batch's inputs as the program reads them
 
     def __call__(self, batch: list[int]) -> tuple[float, int]:
         it = self.interactive
         inputs = [it.X[i] for i in batch]
         targets = [it.y[i] for i in batch]
-        program = self._program(inputs, targets)
-        if program is None:  # it did not compile (compile=None): the interactive step from now on
+        found = self._program(inputs, targets)
+        if found is None:  # it did not compile (compile=None): the interactive step instead
             return it(batch)
-        probes = [0.0] * program.outputs
-        if self.full_batch:
-            if self.inputs_of_full_batch is None:
-                self.inputs_of_full_batch = program.compiled.flat_inputs(inputs, probes)[: program.n_arguments]
-            flat = self.inputs_of_full_batch + [v.data for v in program.compiled.captured]
-        else:
-            flat = program.compiled.flat_inputs(inputs, targets, probes)
-        value, gradients = program.compiled.function(flat)
-        outputs = gradients[: program.outputs]
-        if not math.isfinite(value) or not all(map(math.isfinite, outputs)):
-            return it(batch)  # 0 * inf would spoil the loss: this step goes the interactive way
+        program, shape = found
+        if not self.full_batch:
+            flat = program.flat_inputs(inputs, targets)
+        else:  # the same batch every step: its numbers are flattened once
+            if self.flat_batch is None:
+                self.flat_batch = program.flat_inputs(inputs)[: len(program.inputs) - len(program.captured)]
+            flat = self.flat_batch + [leaf.data for leaf in program.captured]
+        value, gradients, outputs = program.function(flat)
         it.optimizer.zero_grad()
-        for leaf, g in zip(program.compiled.captured, gradients[program.outputs :]):
+        for leaf, g in zip(program.captured, gradients):  # the parameters' gradients, as backward() leaves them
             leaf.grad += g
         it.optimizer.step()
         right = 0
         if it.is_right:
-            predictions = _unflatten_predictions(outputs, program.shape)
-            right = sum(it.is_right(p, t) for p, t in zip(predictions, targets))
+            right = sum(it.is_right(p, t) for p, t in zip(_predictions(outputs, shape), targets))
         return value, right
 
-    def _program(self, inputs: list, targets: list) -> _Program | None:
+    def _program(self, inputs: list, targets: list) -> tuple | None:
+        """(program, shape of the predictions) for this batch length, compiled at its first use."""
         it = self.interactive
         key = (it.loss, it.l2, len(inputs), self.full_batch)
         known = self.cache.get(key)
-        if known is not None and (not self.full_batch or known.targets == targets):
-            return known.usable
-        program = _Program.trace(it, inputs, targets, self.full_batch)
-        if isinstance(program, str):  # the reason it cannot be compiled
+        if known is not None and (not self.full_batch or known[1] == targets):
+            return known[0]
+        found, reason = _compile_step(it.model, it.loss, it.l2, inputs, targets, self.full_batch)
+        if reason is not None:
             if self.insist:
-                raise ValueError(f"fit(compile=True): {program}")
-            print(f"fit: {program}; training interactively (compile=False skips this check)", file=sys.stderr)
-            program = _Program.failed(targets)
-        self.cache[key] = program
-        return program.usable
+                raise ValueError(f"fit(compile=True): {reason}")
+            print(f"fit: {reason}; training interactively (compile=False skips this check)", file=_progress_stream())
+        self.cache[key] = (found, list(targets))
+        return found
 
 
-@dataclass
-class _Program:
-    """A compiled training step for one batch length (or why there is none)."""
+def _compile_step(model: Module, loss: Callable, l2: float, inputs: list, targets: list, full_batch: bool) -> tuple:
+    """((program, shape of the predictions), None), or (None, the reason it cannot be compiled)."""
+    shape: list[int | None] = []  # per sample: None for one Value, else the length of its list
+    model_ref = weakref.ref(model)  # the program is kept per model: it must not keep the model alive
 
-    compiled: object | None  # autograd.CompiledFunction
-    targets: list  # the targets baked in (full batch) or the example targets
-    outputs: int = 0  # how many prediction numbers (probes) the program reads out
-    shape: list | None = None  # for each sample: None (one Value) or the length of its list of Values
-    n_arguments: int = 0  # how many numbers the arguments flatten to
+    def step_loss(inputs, *batch_targets):
+        model = model_ref()
+        params = model.parameters() if l2 else None
+        batch_loss, predictions = _batch_loss(
+            model, loss, l2, params, inputs, batch_targets[0] if batch_targets else targets
+        )
+        shape[:] = [len(p) if isinstance(p, list) else None for p in predictions]
+        return batch_loss, predictions
 
-    @property
-    def usable(self) -> _Program | None:
-        return self if self.compiled is not None else None
-
-    @classmethod
-    def failed(cls, targets: list) -> _Program:
-        return cls(None, list(targets))
-
-    @classmethod
-    def trace(cls, it: _InteractiveStep, inputs: list, targets: list, full_batch: bool) -> _Program | str:
-        shape: list = []
-
-        def step_loss(inputs, *rest):
-            batch_targets, probes = (targets, rest[0]) if full_batch else rest
-            batch_loss, predictions = it.loss_of(inputs, batch_targets)
-            flat = _flatten_predictions(predictions, shape)
-            return batch_loss + autograd.dot(probes, flat) if probes else batch_loss
-
-        example = [it.model(x) for x in inputs[:1]]  # one prediction's shape, to size the probes
-        outputs = len(inputs) * (len(example[0]) if isinstance(example[0], list) else 1)
-        probes = [0.0] * outputs
-        args = (inputs, probes) if full_batch else (inputs, targets, probes)
-        probes_at = len(args) - 1
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", autograd.SpecialisationWarning)
-            try:
-                compiled = autograd.compile(step_loss, *args, argnums=probes_at)
-            except autograd.SpecialisationWarning as warning:
-                return f"the model and loss do not trace to one fixed graph ({warning})"
-            except (TypeError, ValueError) as error:
-                return f"the model and loss could not be traced ({error})"
-        n_arguments = len(compiled.inputs) - len(compiled.captured)
-        return cls(compiled, list(targets), outputs, shape[: len(inputs)], n_arguments)
+    args = (inputs,) if full_batch else (inputs, targets)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", autograd.SpecialisationWarning)  # fit says it in its own words
+        try:
+            program = autograd.compile(step_loss, *args, argnums=(), exact=False, has_aux=True)
+        except (TypeError, ValueError) as error:
+            return None, f"the model and loss could not be traced ({error})"
+    if program.specialised:
+        return None, f"the model and loss do not trace to one fixed graph ({program.specialised})"
+    return (program, shape), None
 
 
-def _flatten_predictions(predictions: list, shape: list) -> list[Value]:
-    """Each sample's prediction (a Value or a list of Values) into one list; `shape` records which."""
-    flat: list[Value] = []
-    shape.clear()
-    for p in predictions:
-        if isinstance(p, list):
-            shape.append(len(p))
-            flat.extend(p)
-        else:
-            shape.append(None)
-            flat.append(p)
-    return flat
-
-
-def _unflatten_predictions(numbers: list[float], shape: list) -> list:
-    """Predictions rebuilt as leaf Values, shaped as the model returned them (for the accuracy rules)."""
+def _predictions(numbers: list[float], shape: list[int | None]) -> list:
+    """The predictions a compiled program returned, as Values shaped as the model gave them
+    (the accuracy rules read their .data)."""
     out, i = [], 0
     for n in shape:
         if n is None:
