@@ -1,0 +1,827 @@
+"""The derivative as a program: `trace` prints the program backprop runs, `compile` runs it.
+
+`trace(f, *example_args)` runs `f` once on Values, then reads the graph it built and writes it out
+as straight-line Python: the *forward program*, one line per node (``v3 = v1 * v2``), and the
+*backward program*, one line per chain-rule product (``g_v1 += v2 * g_v3``). Nothing here knows
+any calculus: every line comes from the engine's own table of derivative rules (`autograd.rules`)
+run in a third interpretation, SYMBOL, where the maths namespace `m` builds source text instead of
+numbers. So the listing and the compiled code can never disagree with the engine about a
+derivative: there is one copy of each rule. `compile(f, *example_args)` executes that listing, so
+it computes the value and every gradient for new arguments of the same shape, with exactly the
+arithmetic of the interactive engine and none of its graph objects.
+
+Like `jax.jit`, tracing records what *happened* for the example arguments: a Python ``if`` on
+``.data`` inside `f` is frozen to the branch that was taken, and a number computed from ``.data``
+becomes a constant. Derivatives that depend on data (relu, abs, clamp, ``**`` with a Value
+exponent) are not affected: their rules say ``m.where(...)``, which the program keeps as a
+conditional expression. `compile` re-runs `f` on nudged arguments to catch the common cases, and
+`CompiledFunction.check` re-traces on any arguments you like; see their docstrings.
+
+Why running generated code is safe here (this module is the only place in chainrule that calls
+`exec`, and it does so once per compiled program, in `_load`):
+
+* Every piece of *code* in the source comes from this module or the engine: the fixed template
+  lines below, identifiers generated here (``v12``, ``g_v12``, ``inputs``), the operators of the
+  SYMBOL namespace, the names of the FLOAT namespace's functions (checked to be plain
+  identifiers), and numbers printed with ``repr`` of an exact ``int``/``float`` (``inf`` and ``nan``
+  are names bound to floats). No label, name or other string from the user is ever put into code.
+* User text (labels, parameter names) appears only in *comments*, after `comment_text` has escaped
+  every character that could end a comment or confuse a reader: line breaks of every kind
+  (``\\n``, ``\\r``, ``\\x0b``, ``\\x0c``, ``\\x1c``-``\\x1e``, ``\\x85``, ``\\u2028``, ``\\u2029``), NUL,
+  bidirectional controls and anything else not printable. So a label cannot end its comment.
+  The first two lines of the source carry no comments (no ``coding:`` cookie can be planted).
+* Before `exec`, `_check_source` checks the result independently of how it was built: outside
+  comments, the source contains no quote or backslash (so no string literal can exist), and every
+  identifier is a keyword of the template, a generated name or a function this module bound; the
+  comments contain only printable characters; and the number of lines is what was generated.
+* The code runs with an empty ``__builtins__``: the only callables it can reach are the FLOAT
+  namespace's functions bound by this module.
+"""
+
+from __future__ import annotations
+
+import builtins
+import html
+import keyword
+import math
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from numbers import Real
+from typing import Any
+
+from autograd import graph
+from autograd.value import CONSTANT, RESULT, Value
+
+__all__ = ["CompiledFunction", "Line", "Listing", "SpecialisationWarning", "TraceMismatch", "compile", "trace"]
+
+
+# ==== SYMBOL: the maths namespace whose numbers are pieces of Python source ==================
+
+# Python's operator precedence, lowest to highest (the Language Reference, "Operator precedence").
+_CONDITIONAL, _OR, _AND, _COMPARE, _SUM, _PRODUCT, _UNARY, _POWER, _ATOM = 1, 2, 3, 5, 10, 11, 12, 13, 15
+
+
+class Sym:
+    """A piece of source text standing for a float: what the SYMBOL interpretation computes with.
+
+    `text` is a Python expression built only from generated names, numbers and operators; `prec`
+    is the precedence of its outermost operator (for parentheses); `number` is set when the text
+    is a literal number; `finite` is True when the expression can only be a finite number (a
+    literal, or a choice between literals) — then ``0 * it`` is exactly 0 and needs no guard.
+    """
+
+    __slots__ = ("text", "prec", "number", "finite")
+
+    def __init__(self, text: str, prec: int = _ATOM, number: float | None = None, finite: bool = False) -> None:
+        self.text = text
+        self.prec = prec
+        self.number = number
+        self.finite = finite
+
+    def __repr__(self) -> str:
+        return f"Sym({self.text!r})"
+
+    # Arithmetic: each operator prints itself, parenthesising operands that bind less tightly.
+    def __add__(self, other: Any) -> Sym:
+        return _binary(self, "+", other, _SUM)
+
+    def __radd__(self, other: Any) -> Sym:
+        return _binary(other, "+", self, _SUM)
+
+    def __sub__(self, other: Any) -> Sym:
+        return _binary(self, "-", other, _SUM)
+
+    def __rsub__(self, other: Any) -> Sym:
+        return _binary(other, "-", self, _SUM)
+
+    def __mul__(self, other: Any) -> Sym:
+        return _binary(self, "*", other, _PRODUCT)
+
+    def __rmul__(self, other: Any) -> Sym:
+        return _binary(other, "*", self, _PRODUCT)
+
+    def __truediv__(self, other: Any) -> Sym:
+        return _binary(self, "/", other, _PRODUCT)
+
+    def __rtruediv__(self, other: Any) -> Sym:
+        return _binary(other, "/", self, _PRODUCT)
+
+    def __pow__(self, other: Any) -> Sym:
+        return _binary(self, "**", other, _POWER)
+
+    def __rpow__(self, other: Any) -> Sym:
+        return _binary(other, "**", self, _POWER)
+
+    def __neg__(self) -> Sym:
+        return Sym("-" + _operand(self, _UNARY + 1), _UNARY)  # -(-x), never --x
+
+    def __pos__(self) -> Sym:
+        return self
+
+    # Comparisons print as comparisons; they are only meant to feed m.where.
+    def __lt__(self, other: Any) -> Sym:
+        return _binary(self, "<", other, _COMPARE, chain=False)
+
+    def __le__(self, other: Any) -> Sym:
+        return _binary(self, "<=", other, _COMPARE, chain=False)
+
+    def __gt__(self, other: Any) -> Sym:
+        return _binary(self, ">", other, _COMPARE, chain=False)
+
+    def __ge__(self, other: Any) -> Sym:
+        return _binary(self, ">=", other, _COMPARE, chain=False)
+
+    def __eq__(self, other: Any) -> Sym:  # type: ignore[override]
+        return _binary(self, "==", other, _COMPARE, chain=False)
+
+    def __ne__(self, other: Any) -> Sym:  # type: ignore[override]
+        return _binary(self, "!=", other, _COMPARE, chain=False)
+
+    __hash__ = None  # type: ignore[assignment]  # == builds text, so Syms are not dict keys
+
+    def __and__(self, other: Any) -> Sym:
+        return _binary(self, "and", other, _AND)
+
+    def __rand__(self, other: Any) -> Sym:
+        return _binary(other, "and", self, _AND)
+
+    def __or__(self, other: Any) -> Sym:
+        return _binary(self, "or", other, _OR)
+
+    def __ror__(self, other: Any) -> Sym:
+        return _binary(other, "or", self, _OR)
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "a derivative rule branched with a Python `if` on data; rules must use m.where(cond, a, b) "
+            "so that trace/compile can print the branch"
+        )
+
+    def __float__(self) -> float:
+        raise TypeError("a derivative rule converted a symbolic value to float; rules must stay in the namespace m")
+
+
+def literal(x: Any) -> Sym:
+    """A number as source text: ``repr`` of an exact int or float (``inf``/``nan`` are bound names)."""
+    if type(x) is bool:
+        return Sym("True" if x else "False", _ATOM, float(x), True)
+    if type(x) is int:
+        x = float(x)  # every engine number is a float; 2 and 2.0 give the same float results
+    if type(x) is not float:
+        raise TypeError(f"trace: a derivative rule produced {type(x).__name__} {x!r}, which is not a number")
+    if math.isnan(x):
+        return Sym("nan", _ATOM, x, False)
+    if math.isinf(x):
+        return Sym("inf" if x > 0 else "-inf", _ATOM if x > 0 else _UNARY, x, False)
+    text = repr(x)
+    return Sym(text, _UNARY if text.startswith("-") else _ATOM, x, True)
+
+
+def _sym(x: Any) -> Sym:
+    return x if isinstance(x, Sym) else literal(x)
+
+
+def _operand(x: Sym, at_least: int) -> str:
+    return x.text if x.prec >= at_least else f"({x.text})"
+
+
+def _binary(a: Any, op: str, b: Any, prec: int, chain: bool = True) -> Sym:
+    a, b = _sym(a), _sym(b)
+    if prec == _POWER:  # right-associative, and a unary minus on its left must be bracketed: (-2.0) ** x
+        left, right = _operand(a, _POWER + 1), _operand(b, _UNARY)
+    elif prec == _COMPARE:  # never let Python chain comparisons: (a < b) < c
+        left, right = _operand(a, _COMPARE + 1), _operand(b, _COMPARE + 1)
+    else:  # left-associative: a - (b - c) keeps its brackets, (a - b) - c loses them
+        left, right = _operand(a, prec), _operand(b, prec + 1)
+    return Sym(f"{left} {op} {right}", prec)
+
+
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*\Z")
+_GENERATED = re.compile(r"(g_)?v\d+\Z")
+
+
+class SymbolMaths:
+    """The SYMBOL interpretation of the maths namespace `m`: same functions, results are `Sym` text.
+
+    ``m.where(cond, a, b)`` prints as ``(a if cond else b)``. Any other function ``m.name(...)``
+    prints as a call ``name(...)`` of the FLOAT namespace's function of that name, which the
+    compiled program binds, so it computes exactly what the interactive engine computes. Plain
+    arithmetic never becomes a call: rules write it with Python operators, which `Sym` prints.
+    """
+
+    def __init__(self, float_maths: Any) -> None:
+        self._float = float_maths
+        self.functions: dict[str, Callable] = {}  # the FLOAT functions the program calls, by name
+
+    def where(self, cond: Any, a: Any, b: Any) -> Any:
+        if not isinstance(cond, Sym):  # decided by parameters alone (e.g. a slope), not by data
+            return a if cond else b
+        a, b = _sym(a), _sym(b)
+        finite = a.finite and b.finite
+        text = f"({_operand(a, _CONDITIONAL + 1)} if {_operand(cond, _CONDITIONAL + 1)} else {_operand(b, _CONDITIONAL)})"
+        return Sym(text, _ATOM, None, finite)
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(self._float, name)  # AttributeError for names FLOAT does not have
+        if isinstance(target, Real) and not callable(target):
+            return literal(float(target))
+        if not callable(target):
+            raise TypeError(f"trace: m.{name} is neither a number nor a function")
+        if not _IDENTIFIER.match(name) or keyword.iskeyword(name) or _GENERATED.match(name) or name in _RESERVED:
+            raise ValueError(f"trace: the maths function name {name!r} cannot be used in generated code")
+        self.functions[name] = target
+
+        def call(*args: Any) -> Sym:
+            return Sym(f"{name}({', '.join(_argument(a) for a in args)})", _ATOM)
+
+        return call
+
+
+_RESERVED = {"inputs", "inf", "nan", "forward_backward", "True", "False"}
+
+
+def _argument(x: Any) -> str:
+    """A function argument: a Sym, a number, or a sequence of them (printed as a tuple)."""
+    if isinstance(x, (list, tuple)) or (hasattr(x, "__iter__") and not isinstance(x, Sym)):
+        items = [_sym(item).text for item in x]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    return _sym(x).text
+
+
+# ==== reading the engine's table ===========================================================
+
+# The engine's table of rules and the maths namespaces. Imported lazily so that this module
+# can be imported while the table is being (re)built; see _rules().
+_RULES_MODULE: Any = None
+
+
+def _rules() -> Any:
+    global _RULES_MODULE
+    if _RULES_MODULE is None:
+        from autograd import rules
+
+        _RULES_MODULE = rules
+    return _RULES_MODULE
+
+
+def _symbolic(node: Value, parents: list[Sym], out: Sym, maths: SymbolMaths) -> tuple[Sym, list[Sym]]:
+    """The node's forward expression and its local derivatives, from its rule, as source text."""
+    rules = _rules()
+    rule, params = rules.rule_of(node)
+    try:
+        forward = _sym(rule.forward(maths, *parents, **params))
+        local = [_sym(d) for d in rule.local(maths, out, *parents, **params)]
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"trace: the rule for {rule.name!r} cannot be printed: {error}") from error
+    if len(local) != len(parents):
+        raise AssertionError(f"rule {rule.name!r} gave {len(local)} local derivatives for {len(parents)} inputs")
+    return forward, local
+
+
+# ==== capturing the graph ==================================================================
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a listing: `code` (generated, Python) and `comment` (escaped user text, or "")."""
+
+    code: str
+    comment: str = ""
+    indent: int = 1
+    section: str = "forward"  # "inputs", "forward", "backward", "return" or "template"
+
+    def text(self) -> str:
+        indent = "    " * self.indent
+        if not self.code:
+            return f"{indent}# {self.comment}"
+        return f"{indent}{self.code}  # {self.comment}" if self.comment else indent + self.code
+
+
+_TREE = Any  # a nested structure of lists/tuples whose leaves are positions into the flat list
+
+
+def _flatten(arg: Any, leaves: list, where: str) -> _TREE:
+    """Put the numbers and Values of `arg` into `leaves`; return its shape with leaf positions."""
+    if isinstance(arg, (Value, Real)) and not isinstance(arg, complex):
+        leaves.append(arg)
+        return len(leaves) - 1
+    if isinstance(arg, (list, tuple)):
+        return type(arg)(_flatten(item, leaves, f"{where}[{i}]") for i, item in enumerate(arg))
+    raise TypeError(f"trace: {where} must be a number, a Value or a list/tuple of them, got {type(arg).__name__}")
+
+
+def _unflatten(tree: _TREE, flat: Sequence[Any]) -> Any:
+    if isinstance(tree, int):
+        return flat[tree]
+    return type(tree)(_unflatten(t, flat) for t in tree)
+
+
+@dataclass
+class _Trace:
+    root: Value
+    order: list[Value]  # topological order, root last
+    arg_leaves: list[Value]  # one Value per number/Value in the arguments, in order
+    arg_trees: list[_TREE]
+    captured: list[Value]  # leaves f reached that are not arguments (e.g. a model's parameters)
+
+
+def _capture(f: Callable[..., Value], example_args: tuple) -> _Trace:
+    flat: list = []
+    trees = [_flatten(arg, flat, f"argument {i}") for i, arg in enumerate(example_args)]
+    leaves: list[Value] = []
+    seen: set[int] = set()
+    for i, x in enumerate(flat):
+        if isinstance(x, Value):
+            if x.parents:
+                raise ValueError(
+                    f"trace: argument Values must be leaves (made with Value(...)), but input {i} was made by "
+                    f"{x.op!r}; pass its .data or detach() it"
+                )
+            if id(x) in seen:
+                raise ValueError(f"trace: the same Value is passed twice among the arguments (input {i})")
+            seen.add(id(x))
+            leaves.append(x)
+        else:
+            leaves.append(Value(x, label=f"input{i}"))
+    args = [_unflatten(tree, leaves) for tree in trees]
+    root = f(*args)
+    if not isinstance(root, Value):
+        raise TypeError(f"trace: the function must return a Value, got {type(root).__name__}")
+    order = graph.topological_order(root)
+    arg_ids = {id(v) for v in leaves}
+    captured = [n for n in order if not n.parents and id(n) not in arg_ids and _is_variable(n)]
+    return _Trace(root, order, leaves, trees, captured)
+
+
+def _is_variable(leaf: Value) -> bool:
+    """A leaf the program reads when it runs (inputs, parameters) rather than a baked-in number.
+
+    Constants (the 2 in ``x * 2``) and results made without a graph (under `no_grad`) are numbers
+    frozen at trace time, like a `jax.jit` closure's constants.
+    """
+    return leaf.kind not in (CONSTANT, RESULT)
+
+
+# ==== writing the program ==================================================================
+
+
+_MAX_LABEL = 40
+
+
+def comment_text(text: str) -> str:
+    """`text` made safe for a one-line comment: anything that could end the line is escaped.
+
+    Printable characters stay (quotes and ``#`` included: inside a comment they are just text);
+    a backslash, every kind of line break, NUL, bidirectional controls and every other
+    non-printable character become ``\\n``-style escapes. Long text is shortened with "...".
+    """
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch.isprintable():  # False for all of Cc, Cf, Zl, Zp, Zs-but-space, Cs, Co, Cn
+            out.append(ch)
+        else:
+            escaped = ch.encode("unicode_escape").decode("ascii")
+            if escaped == ch or not escaped.startswith("\\"):
+                escaped = f"\\u{ord(ch):04x}"
+            out.append(escaped)
+    safe = "".join(out)
+    if len(safe) > _MAX_LABEL:
+        safe = safe[: _MAX_LABEL - 3] + "..."
+    return safe
+
+
+class Listing:
+    """The program backprop runs for one graph, as readable Python (made by `autograd.trace`).
+
+    `str(listing)` is the whole program; in Jupyter it shows syntax-highlighted. The program is a
+    function ``forward_backward(inputs)``: it reads the input leaves from the list `inputs` (in the
+    order of `inputs` below), runs the forward program, one line per node, then the backward
+    program, one line per chain-rule product, and returns the output and the gradients of the
+    leaves listed in `wrt`. Names: ``v<i>`` is node i of `autograd.topological_order` (the drawing's
+    numbering), ``g_v<i>`` its gradient dL/dv<i>; labels appear as comments.
+    """
+
+    def __init__(
+        self,
+        lines: list[Line],
+        inputs: list[Value],
+        wrt: list[Value],
+        output: Value,
+        functions: dict[str, Callable],
+        names: dict[Value, str],
+    ) -> None:
+        self.lines = lines
+        self.inputs = inputs
+        self.wrt = wrt
+        self.output = output
+        self.functions = functions
+        self.names = names
+        self.source = "\n".join(line.text() for line in lines) + "\n"
+
+    @property
+    def forward(self) -> list[str]:
+        """The forward program's lines (code and comment), one per node."""
+        return [line.text().strip() for line in self.lines if line.section == "forward"]
+
+    @property
+    def backward(self) -> list[str]:
+        """The backward program's lines: gradient set-up, then one line per chain-rule product."""
+        return [line.text().strip() for line in self.lines if line.section == "backward"]
+
+    def __str__(self) -> str:
+        return self.source
+
+    def __repr__(self) -> str:
+        counts = {s: sum(line.section == s for line in self.lines) for s in ("inputs", "forward", "backward")}
+        return (
+            f"<Listing: {counts['inputs']} inputs, {counts['forward']} forward lines, "
+            f"{counts['backward']} backward lines; print() it to read it>"
+        )
+
+    def _repr_html_(self, max_lines: int = 400) -> str:
+        """The listing as highlighted HTML (Pygments, inline styles, no scripts); long ones shortened."""
+        lines = self.source.splitlines()
+        shown = "\n".join(lines[:max_lines]) + "\n"
+        note = ""
+        if len(lines) > max_lines:
+            note = (
+                f"<p><em>{len(lines) - max_lines} more lines not shown; "
+                f"<code>print(listing)</code> or <code>.source</code> has them all.</em></p>"
+            )
+        return highlight_python(shown) + note
+
+
+def highlight_python(source: str) -> str:
+    """Python source as HTML: Pygments with inline styles when installed, else a plain <pre>.
+
+    Inline styles (no classes, no <style>, no scripts) so the HTML reads the same in a notebook
+    that is not trusted.
+    """
+    try:
+        from pygments import highlight
+        from pygments.formatters import HtmlFormatter
+        from pygments.lexers import PythonLexer
+    except ImportError:  # the base install has no Pygments; the notebooks extra does
+        return f'<pre style="line-height:125%">{html.escape(source)}</pre>'
+    return highlight(source, PythonLexer(), HtmlFormatter(noclasses=True, nobackground=True))
+
+
+def _listing(tr: _Trace, wrt_leaves: list[Value], maths: SymbolMaths) -> Listing:
+    """Write the program for a captured graph: inputs, forward lines, backward lines, return."""
+    order, root = tr.order, tr.root
+    ids = graph.node_ids(order)  # v<i>: the drawing's numbering
+    inputs = [*tr.arg_leaves, *tr.captured]
+    sym: dict[Value, Sym] = {}  # node -> the expression that stands for its value
+    for position, leaf in enumerate(inputs):
+        sym[leaf] = Sym(ids.get(leaf) or f"v{len(order) + position}")  # an unused argument gets a fresh id
+    for node in order:
+        if not node.parents and node not in sym:
+            sym[node] = literal(node.data)  # a constant (or a no-grad result): printed inline
+
+    lines: list[Line] = [Line("def forward_backward(inputs):", indent=0, section="template")]
+    lines.append(Line("", "inputs: the leaves of the graph, read from the list `inputs`", section="template"))
+    for position, leaf in enumerate(inputs):
+        lines.append(Line(f"{sym[leaf].text} = inputs[{position}]", _leaf_comment(leaf), section="inputs"))
+
+    lines.append(Line("", "forward: one line per node", section="template"))
+    locals_of: dict[Value, list[Sym]] = {}
+    for node in order:
+        if node.parents:
+            out = Sym(ids[node])
+            expression, locals_of[node] = _symbolic(node, [sym[p] for p in node.parents], out, maths)
+            sym[node] = out
+            comment = comment_text(node.label) if node.label else ""
+            lines.append(Line(f"{out.text} = {expression.text}", comment, section="forward"))
+
+    # The nodes that need a gradient: the leaves in `wrt` and everything between them and the root.
+    needs = set(wrt_leaves)
+    for node in order:
+        if node.parents and not needs.isdisjoint(node.parents):
+            needs.add(node)
+
+    lines.append(Line("", "backward: one line per chain-rule product, children before parents", section="template"))
+    names = _CommentNames(root)
+    if root in needs:
+        lines.append(Line(f"g_{sym[root].text} = 1.0", f"d{names[root]}/d{names[root]} = 1", section="backward"))
+        zeros = [sym[n].text for n in order if n in needs and n is not root]
+        in_graph = set(order)
+        zeros += [sym[v].text for v in wrt_leaves if v not in in_graph]
+        for start in range(0, len(zeros), 8):  # every gradient starts at 0, as in backward()
+            lines.append(Line(" = ".join(f"g_{n}" for n in zeros[start : start + 8]) + " = 0.0", section="backward"))
+        for node in reversed(order):
+            if not node.parents or node not in needs:
+                continue
+            upstream = f"g_{sym[node].text}"
+            edges = [(p, d) for p, d in zip(node.parents, locals_of[node]) if p in needs]
+            # backward() skips a node whose gradient is exactly 0. Only a local derivative that may be
+            # inf or nan makes that visible (0 * inf = nan), so only such nodes get the test.
+            guarded = not all(d.finite for _, d in edges)
+            if guarded:
+                lines.append(Line(f"if {upstream}:", section="backward"))
+            for parent, d in edges:
+                comment = names.chain(parent, node) if (parent.label or node.label) else ""
+                code = _product(sym[parent].text, d, upstream)
+                lines.append(Line(code, comment, indent=2 if guarded else 1, section="backward"))
+    else:  # the output does not depend on any leaf we differentiate: every gradient is 0
+        for v in wrt_leaves:
+            lines.append(Line(f"g_{sym[v].text} = 0.0", section="backward"))
+
+    grads = [f"g_{sym[v].text}" for v in wrt_leaves]
+    lines.append(Line("", "the output, and the gradients of the leaves listed in `wrt`", section="template"))
+    if len(grads) <= 8:
+        lines.append(Line(f"return {sym[root].text}, [{', '.join(grads)}]", section="return"))
+    else:
+        lines.append(Line(f"return {sym[root].text}, [", section="return"))
+        for start in range(0, len(grads), 8):
+            lines.append(Line(", ".join(grads[start : start + 8]) + ",", indent=2, section="return"))
+        lines.append(Line("]", section="return"))
+    return Listing(lines, inputs, wrt_leaves, root, dict(maths.functions), {n: s.text for n, s in sym.items()})
+
+
+class _CommentNames(dict):
+    """Each node's name for comments (its label, escaped, or v<i>), computed once per node."""
+
+    def __init__(self, root: Value) -> None:
+        super().__init__()
+        self._display = graph.node_names(root)
+        self._root = root
+
+    def __missing__(self, node: Value) -> str:
+        name = self[node] = comment_text(self._display[node])
+        return name
+
+    def chain(self, parent: Value, child: Value) -> str:
+        L, p, c = self[self._root], self[parent], self[child]
+        return f"d{L}/d{p} += d{c}/d{p} * d{L}/d{c}"
+
+
+def _product(parent: str, local: Sym, upstream: str) -> str:
+    """``g_parent += local * upstream``, written the short way when local is exactly 1 or -1."""
+    if local.number == 1.0:
+        return f"g_{parent} += {upstream}"  # 1.0 * g == g exactly
+    if local.number == -1.0:
+        return f"g_{parent} -= {upstream}"  # g + (-1.0 * u) == g - u exactly
+    return f"g_{parent} += {_operand(local, _PRODUCT)} * {upstream}"
+
+
+def _leaf_comment(leaf: Value) -> str:
+    what = "parameter" if leaf.kind == "parameter" else "input"
+    return f"{what} {comment_text(leaf.label)}" if leaf.label else what
+
+
+# ==== checking and loading the program: the one exec ===========================================
+
+_CODE_CHARS = re.compile(r"[A-Za-z0-9_ .+\-*/()<>=!,\[\]:]*\Z")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TEMPLATE_WORDS = {"def", "return", "if", "else", "and", "or", "not", "inputs", "forward_backward", "inf", "nan",
+                   "True", "False", "e"}
+
+
+def _check_source(listing: Listing) -> None:
+    """Check the generated program independently of how it was built (see the module docstring)."""
+    allowed = _TEMPLATE_WORDS | set(listing.functions)
+    for line in listing.lines:
+        if not _CODE_CHARS.match(line.code):
+            raise AssertionError(f"generated code has an unexpected character: {line.code[:80]!r}")
+        for word in _WORD.findall(line.code):
+            if word not in allowed and not _GENERATED.match(word):
+                raise AssertionError(f"generated code has an unexpected name {word!r}")
+        if not line.comment.isprintable():
+            raise AssertionError("a comment has a non-printable character")
+    if len(listing.source.splitlines()) != len(listing.lines) or "#" in listing.lines[0].text():
+        raise AssertionError("the generated program's lines do not match the lines generated")
+
+
+def _load(listing: Listing) -> Callable[[Sequence[float]], tuple[float, list[float]]]:
+    """Check the listing's source, then compile and exec it: the only exec in chainrule."""
+    _check_source(listing)
+    namespace: dict[str, Any] = {"__builtins__": {}, "inf": math.inf, "nan": math.nan, **listing.functions}
+    code = builtins.compile(listing.source, "<chainrule program>", "exec")
+    exec(code, namespace)  # noqa: S102 - the checked, generated program (see the module docstring)
+    return namespace["forward_backward"]
+
+
+# ==== the public functions ===================================================================
+
+
+class TraceMismatch(ValueError):
+    """The function built a different graph for these arguments than the one it was compiled for."""
+
+
+class SpecialisationWarning(UserWarning):
+    """`compile` saw signs that the function's graph depends on the data (a Python branch or a
+    number read from ``.data``), so the compiled program is specialised to the example arguments."""
+
+
+def trace(f: Callable[..., Value], *example_args: Any, argnums: int | Sequence[int] | None = None) -> Listing:
+    """Run ``f(*example_args)`` once and return the program backprop runs for it, as a `Listing`.
+
+    The forward program has one line per node of the graph (``v3 = v1 * v2``) and the backward
+    program one line per chain-rule product (``g_v1 += v2 * g_v3``); labels appear as comments.
+    Arguments may be numbers, Values (used as they are, so Values `f` closes over are recognised)
+    or lists/tuples of them. Gradients are listed for the arguments in `argnums` (all by default)
+    and for every other leaf `f` reads that is not a constant (e.g. a model's parameters).
+    """
+    tr = _capture(f, example_args)
+    wrt = _wrt_leaves(tr, argnums)
+    return _listing(tr, wrt, SymbolMaths(_rules().FLOAT))
+
+
+def _positions(argnums: int | Sequence[int] | None, count: int) -> list[int]:
+    if argnums is None:
+        return list(range(count))
+    items = [argnums] if isinstance(argnums, int) else list(argnums)
+    for i in items:
+        if isinstance(i, bool) or not isinstance(i, int) or not -count <= i < count:
+            raise ValueError(f"argnums {i!r} is not the position of one of the {count} argument(s)")
+    return [i % count for i in items]
+
+
+def _tree_positions(tree: _TREE) -> list[int]:
+    if isinstance(tree, int):
+        return [tree]
+    return [p for t in tree for p in _tree_positions(t)]
+
+
+def _wrt_leaves(tr: _Trace, argnums: int | Sequence[int] | None) -> list[Value]:
+    wrt: list[Value] = []
+    for i in _positions(argnums, len(tr.arg_trees)):
+        wrt.extend(tr.arg_leaves[p] for p in _tree_positions(tr.arg_trees[i]))
+    return wrt + tr.captured
+
+
+def _structure(tr: _Trace) -> list[tuple]:
+    """What must be equal for two traces to be the same program: ops, wiring and constants."""
+    ids = {id(v): i for i, v in enumerate(tr.order)}
+    arg_ids = {id(v): i for i, v in enumerate(tr.arg_leaves)}
+    captured = {id(v): i for i, v in enumerate(tr.captured)}
+    out = []
+    for node in tr.order:
+        if node.parents:
+            rule, params = _rules().rule_of(node)
+            out.append((rule.name, tuple(sorted(params.items())), tuple(ids[id(p)] for p in node.parents)))
+        elif id(node) in arg_ids:
+            out.append(("argument", arg_ids[id(node)]))
+        elif id(node) in captured:
+            out.append(("captured", captured[id(node)]))
+        else:
+            out.append(("constant", node.data))
+    return out
+
+
+class CompiledFunction:
+    """``f`` compiled to straight-line Python (made by `autograd.compile`).
+
+    ``compiled(*args)`` returns ``(value, grads)`` for new arguments of the same shape: `value`
+    is f's output as a float and `grads` the gradients of the arguments in `argnums` (one entry per
+    argument, shaped like it: a float for a number or Value, a list for a list). Leaves that `f`
+    reads but that are not arguments (a model's parameters, say) are read from their Values when
+    the program runs, and their gradients are *added to their .grad*, as ``backward()`` does, so an
+    optimizer's ``step()`` works unchanged.
+
+    For the fastest loop use `function` directly: ``function(inputs) -> (value, gradients)`` with
+    `inputs` the floats of the leaves in `inputs` order (arguments flattened, then the captured
+    leaves) and `gradients` the list for the leaves in `wrt` order. `source` is its code.
+    """
+
+    def __init__(self, f: Callable[..., Value], listing: Listing, tr: _Trace, argnums: Any) -> None:
+        self.f = f
+        self.listing = listing
+        self.source = listing.source
+        self.inputs = listing.inputs
+        self.wrt = listing.wrt
+        self.captured = list(tr.captured)
+        self.function = _load(listing)
+        self._trees = tr.arg_trees
+        self._argnums = argnums
+        self._positions = _positions(argnums, len(tr.arg_trees))
+        self._structure = _structure(tr)
+        count = len(tr.arg_leaves)
+        starts, offset = [], 0
+        for i in self._positions:
+            starts.append(offset)
+            offset += len(_tree_positions(tr.arg_trees[i]))
+        self._grad_starts = starts
+        self._n_arg_grads = offset
+        self._n_args = count
+
+    def flat_inputs(self, *args: Any) -> list[float]:
+        """The `inputs` list for `function`: the arguments' numbers, then the captured leaves' data."""
+        if len(args) != len(self._trees):
+            raise TypeError(f"compiled function takes {len(self._trees)} argument(s), got {len(args)}")
+        flat: list = []
+        for i, (arg, tree) in enumerate(zip(args, self._trees)):
+            _flatten_like(arg, tree, flat, f"argument {i}")
+        flat.extend(v.data for v in self.captured)
+        return flat
+
+    def __call__(self, *args: Any) -> tuple[float, Any]:
+        value, gradients = self.function(self.flat_inputs(*args))
+        n = self._n_arg_grads
+        for leaf, g in zip(self.captured, gradients[n:]):
+            leaf.grad += g
+        grads = []
+        for i, start in zip(self._positions, self._grad_starts):
+            tree = self._trees[i]
+            positions = _tree_positions(tree)
+            local = dict(zip(positions, gradients[start : start + len(positions)]))
+            grads.append(_unflatten(tree, local))
+        if isinstance(self._argnums, int):
+            return value, grads[0]
+        return value, tuple(grads)
+
+    def check(self, *args: Any) -> None:
+        """Re-run `f` with the interactive engine on `args`; raise `TraceMismatch` if it builds a
+        different graph (another branch of an ``if`` on data, different constants) than the one
+        compiled. Use it when `f` might branch on data; it costs one interactive forward pass."""
+        tr = _capture(self.f, args)
+        _compare(self._structure, _structure(tr))
+
+    def __repr__(self) -> str:
+        return f"<CompiledFunction of {getattr(self.f, '__name__', 'f')}: {self.listing!r}>"
+
+
+def _flatten_like(arg: Any, tree: _TREE, flat: list, where: str) -> None:
+    if isinstance(tree, int):
+        if isinstance(arg, Value):
+            flat.append(arg.data)
+        elif isinstance(arg, Real) and not isinstance(arg, complex):
+            flat.append(float(arg))
+        else:
+            raise TypeError(f"{where} must be a number or a Value, as when compiled; got {type(arg).__name__}")
+        return
+    if not isinstance(arg, (list, tuple)) or len(arg) != len(tree):
+        got = f"{type(arg).__name__} of length {len(arg)}" if isinstance(arg, (list, tuple)) else type(arg).__name__
+        raise ValueError(f"{where} must have the shape it had when compiled ({len(tree)} items), got {got}")
+    for i, (a, t) in enumerate(zip(arg, tree)):
+        _flatten_like(a, t, flat, f"{where}[{i}]")
+
+
+def _compare(expected: list[tuple], got: list[tuple]) -> None:
+    if len(expected) != len(got):
+        raise TraceMismatch(
+            f"the function built a graph of {len(got)} nodes for these arguments, but was compiled for "
+            f"{len(expected)}: it branches on the data (a Python `if` on .data); the compiled program "
+            "only knows the traced branch"
+        )
+    for i, (a, b) in enumerate(zip(expected, got)):
+        if a != b and not (a[0] == b[0] == "constant" and math.isnan(a[1]) and math.isnan(b[1])):
+            raise TraceMismatch(
+                f"the function built a different graph for these arguments: node v{i} is {_describe(b)} now but "
+                f"was {_describe(a)} when compiled (a Python `if` on .data, or a number computed from .data)"
+            )
+
+
+def _describe(entry: tuple) -> str:
+    kind = entry[0]
+    if kind == "constant":
+        return f"the constant {entry[1]!r}"
+    if kind in ("argument", "captured"):
+        return f"{kind} leaf {entry[1]}"
+    return f"an {kind!r} node"
+
+
+def compile(  # noqa: A001 - autograd.compile, as torch.compile
+    f: Callable[..., Value], *example_args: Any, argnums: int | Sequence[int] | None = None
+) -> CompiledFunction:
+    """Trace ``f(*example_args)`` and compile the listing into a function of new arguments.
+
+    The result computes f's value and gradients for any arguments of the same shape with the
+    interactive engine's arithmetic (bit for bit), as straight-line Python with no graph objects.
+    Data-dependent derivatives (relu, abs, clamp, ``**``) stay right for every input. A Python
+    ``if`` on ``.data`` inside `f` is frozen to the branch taken for `example_args` (as in
+    `jax.jit`); `compile` re-traces on nudged arguments and warns with `SpecialisationWarning`
+    when the graph changes, and `CompiledFunction.check(*args)` tests any arguments.
+    """
+    tr = _capture(f, example_args)
+    listing = _listing(tr, _wrt_leaves(tr, argnums), SymbolMaths(_rules().FLOAT))
+    compiled = CompiledFunction(f, listing, tr, argnums)
+    _warn_if_specialised(compiled, example_args)
+    return compiled
+
+
+def _nudged(arg: Any) -> Any:
+    """The numbers in `arg` moved by about one part in a million; Values stay (f may close over them)."""
+    if isinstance(arg, Value):
+        return arg
+    if isinstance(arg, (list, tuple)):
+        return type(arg)(_nudged(a) for a in arg)
+    return float(arg) * (1 + 2**-20) + 2**-30
+
+
+def _warn_if_specialised(compiled: CompiledFunction, example_args: tuple) -> None:
+    """Trace once more on slightly moved arguments: numbers computed from .data move with them."""
+    try:
+        compiled.check(*(_nudged(a) for a in example_args))
+    except TraceMismatch as mismatch:
+        warnings.warn(
+            f"compile: {mismatch}. The compiled program is specialised to the example arguments.",
+            SpecialisationWarning,
+            stacklevel=3,
+        )
+    except (ArithmeticError, ValueError, TypeError):  # the nudged point is outside f's domain: no evidence
+        pass
