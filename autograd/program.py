@@ -220,8 +220,8 @@ class SymbolMaths:
             return a if cond else b
         a, b = _sym(a), _sym(b)
         finite = a.finite and b.finite
-        text = f"({_operand(a, _CONDITIONAL + 1)} if {_operand(cond, _CONDITIONAL + 1)} else {_operand(b, _CONDITIONAL)})"
-        return Sym(text, _ATOM, None, finite)
+        chosen, test, other = _operand(a, _CONDITIONAL + 1), _operand(cond, _CONDITIONAL + 1), _operand(b, _CONDITIONAL)
+        return Sym(f"({chosen} if {test} else {other})", _ATOM, None, finite)
 
     def __getattr__(self, name: str) -> Any:
         target = getattr(self._float, name)  # AttributeError for names FLOAT does not have
@@ -577,8 +577,22 @@ def _leaf_comment(leaf: Value) -> str:
 
 _CODE_CHARS = re.compile(r"[A-Za-z0-9_ .+\-*/()<>=!,\[\]:]*\Z")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_TEMPLATE_WORDS = {"def", "return", "if", "else", "and", "or", "not", "inputs", "forward_backward", "inf", "nan",
-                   "True", "False", "e"}
+_TEMPLATE_WORDS = {
+    "def",
+    "return",
+    "if",
+    "else",
+    "and",
+    "or",
+    "not",
+    "inputs",
+    "forward_backward",
+    "inf",
+    "nan",
+    "True",
+    "False",
+    "e",
+}
 
 
 def _check_source(listing: Listing) -> None:
