@@ -1,0 +1,406 @@
+"""autograd.trace and autograd.compile: the listing of backprop, and running it.
+
+The compiled program must do exactly what the interactive engine does: every test compares it
+with a fresh interactive run (forward, then ``backward()``) on the same numbers.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import math
+import random
+import warnings
+
+import pytest
+
+import autograd
+import nn
+from autograd import Value
+from autograd import program as program_module
+from nn import data, examples
+
+# ---- helpers -----------------------------------------------------------------------------------
+
+
+def same(a: float, b: float) -> bool:
+    """Bit for bit, where nan equals nan (IEEE says nan != nan; the engine and program agree on it)."""
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def interactive(f, *numbers):
+    """The engine's value and the gradient of each input, from fresh leaves."""
+    leaves = [Value(x) for x in numbers]
+    out = f(*leaves)
+    out.backward()
+    return out.data, [leaf.grad for leaf in leaves]
+
+
+# ---- random graphs ------------------------------------------------------------------------------
+
+# Operations whose domain is all real numbers as written here, so the same graph is valid for any inputs.
+UNARY = [
+    lambda a: a.tanh(),
+    lambda a: a.sigmoid(),
+    lambda a: a.relu(),
+    lambda a: abs(a),
+    lambda a: a.leaky_relu(0.1),
+    lambda a: a.clamp(-0.5, 0.75),
+    lambda a: a.clamp(min=0.0),
+    lambda a: a.sin(),
+    lambda a: a.cos(),
+    lambda a: -a,
+    lambda a: a.exp(),
+    lambda a: (abs(a) + 0.5).log(),
+    lambda a: abs(a).sqrt(),
+    lambda a: a**2,
+    lambda a: a**3,
+    lambda a: (abs(a) + 0.25) ** -1.5,
+    lambda a: a * 2.5,
+    lambda a: 1.0 - a,
+]
+BINARY = [
+    lambda a, b: a + b,
+    lambda a, b: a - b,
+    lambda a, b: a * b,
+    lambda a, b: a / (1.0 + b * b),
+    lambda a, b: a.sigmoid() ** b,  # a Value exponent: d/db a**b = a**b ln a
+    lambda a, b: (abs(a) + 0.1) ** b.tanh(),
+]
+
+
+def random_graph(rng: random.Random, n_inputs: int, n_ops: int):
+    """A function of `n_inputs` Values built from `n_ops` random operations (a DAG: nodes are reused)."""
+    plan = []
+    for _ in range(n_ops):
+        kind = rng.random()
+        if kind < 0.4:
+            plan.append(("unary", rng.randrange(len(UNARY)), rng.random()))
+        elif kind < 0.85:
+            plan.append(("binary", rng.randrange(len(BINARY)), rng.random(), rng.random()))
+        else:
+            plan.append(("nary", rng.choice(["sum", "dot"]), rng.randrange(1, 5), rng.random()))
+
+    def f(*xs):
+        nodes = list(xs)
+        for step in plan:
+            pick = lambda u: nodes[int(u * len(nodes))]  # noqa: E731 - a node chosen by a stored number
+            if step[0] == "unary":
+                nodes.append(UNARY[step[1]](pick(step[2])))
+            elif step[0] == "binary":
+                nodes.append(BINARY[step[1]](pick(step[2]), pick(step[3])))
+            else:
+                chosen = [nodes[(int(step[3] * len(nodes)) + 7 * k) % len(nodes)] for k in range(step[2])]
+                if step[1] == "sum":
+                    nodes.append(autograd.sum(chosen))
+                else:
+                    nodes.append(autograd.dot(chosen, list(reversed(chosen))))
+        return autograd.sum(nodes[-3:]) if len(nodes) >= 3 else nodes[-1]
+
+    return f
+
+
+def test_compiled_equals_the_engine_bit_for_bit_on_1000_random_graphs():
+    rng = random.Random(2026)
+    checked = 0
+    for _ in range(1000):
+        n = rng.randrange(1, 5)
+        f = random_graph(rng, n, rng.randrange(1, 14))
+        example = [rng.uniform(-2, 2) for _ in range(n)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", autograd.SpecialisationWarning)
+            compiled = autograd.compile(f, *example)
+        for numbers in (example, [rng.uniform(-3, 3) for _ in range(n)], [0.0] * n):
+            try:
+                expected_value, expected_grads = interactive(f, *numbers)
+            except (ArithmeticError, ValueError) as error:  # outside the domain: both must refuse
+                with pytest.raises(type(error)):
+                    compiled(*numbers)
+                continue
+            value, grads = compiled(*numbers)
+            assert same(value, expected_value), (compiled.source, numbers)
+            assert all(same(g, e) for g, e in zip(grads, expected_grads)), (compiled.source, numbers, grads)
+            checked += 1
+    assert checked > 2500  # nearly every graph is checked at three points
+
+
+def test_fast_sums_agree_with_the_engine_to_1e12_relative_on_random_graphs():
+    rng = random.Random(7)
+    for _ in range(200):
+        n = rng.randrange(1, 5)
+        f = random_graph(rng, n, rng.randrange(1, 14))
+        numbers = [rng.uniform(-2, 2) for _ in range(n)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", autograd.SpecialisationWarning)
+            compiled = autograd.compile(f, *numbers, exact=False)
+        value, grads = compiled(*numbers)
+        expected_value, expected_grads = interactive(f, *numbers)
+        for got, want in zip([value, *grads], [expected_value, *expected_grads]):
+            if math.isfinite(want):
+                assert got == pytest.approx(want, rel=1e-12, abs=1e-12), compiled.source
+            else:
+                assert same(got, want) or not math.isfinite(got)
+
+
+# ---- the MLP demo step --------------------------------------------------------------------------
+
+
+def demo_loss(model, params):
+    def loss(X, y):
+        return nn.hinge_loss([model(x) for x in X], y) + 1e-4 * autograd.dot(params, params)
+
+    return loss
+
+
+@pytest.fixture(scope="module")
+def moons():
+    X, labels = data.make_moons(100, noise=0.1, seed=1)
+    return X, [float(t) for t in data.signed_labels(labels)]
+
+
+def test_compiled_demo_step_equals_the_engine_loss_and_every_parameter_gradient(moons):
+    X, y = moons
+    model = nn.MLP(2, [16, 16, 1], seed=1)
+    params = model.parameters()
+    loss = demo_loss(model, params)
+    compiled = autograd.compile(loss, X, y, argnums=())
+    value, grads = compiled(X, y)  # the parameters are captured: their gradients land in .grad
+    assert grads == ()
+    compiled_grads = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    out = loss(X, y)
+    out.backward()
+    assert value == out.data
+    assert compiled_grads == [p.grad for p in params]
+    assert any(g != 0.0 for g in compiled_grads)
+
+    fast = autograd.compile(loss, X, y, argnums=(), exact=False)
+    fast_value, _ = fast.function(fast.flat_inputs(X, y))[0], None
+    assert fast_value == pytest.approx(out.data, rel=1e-12)
+    _, fast_grads = fast.function(fast.flat_inputs(X, y))
+    by_leaf = dict(zip(fast.wrt, fast_grads))
+    for p in params:
+        assert by_leaf[p] == pytest.approx(p.grad, rel=1e-12, abs=1e-15)
+
+
+def test_training_with_the_compiled_step_follows_the_interactive_losses_exactly(moons):
+    X, y = moons[0][:20], moons[1][:20]
+    models = [nn.MLP(2, [8, 1], seed=3) for _ in range(2)]
+    optimizers = [nn.SGD(m.parameters(), lr=0.1) for m in models]
+    compiled = autograd.compile(demo_loss(models[1], optimizers[1].params), X, y, argnums=())
+    for _ in range(5):
+        out = demo_loss(models[0], optimizers[0].params)(X, y)
+        optimizers[0].zero_grad()
+        out.backward()
+        optimizers[0].step()
+        optimizers[1].zero_grad()
+        value, _ = compiled(X, y)
+        optimizers[1].step()
+        assert value == out.data
+    assert [p.data for p in models[0].parameters()] == [p.data for p in models[1].parameters()]
+
+
+# ---- derivatives that depend on the data, and Python branches on data --------------------------
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: x.relu() * 3.0,
+        lambda x: abs(x) * x,
+        lambda x: x.clamp(-1.0, 0.5) + x,
+        lambda x: x.leaky_relu(0.2),
+        lambda x: (x * x + 0.5) ** x,  # Value exponent
+        lambda x: abs(x) ** Value(2.5),
+    ],
+    ids=["relu", "abs", "clamp", "leaky_relu", "pow-value-exponent", "pow-of-abs"],
+)
+def test_data_dependent_local_derivatives_are_right_on_both_sides_of_the_kink(f):
+    compiled = autograd.compile(f, 0.75)
+    for x in (0.75, -0.75, 0.0, 0.5, -1.0, -2.0, 3.0):
+        value, (grad,) = compiled(x)
+        expected_value, (expected_grad,) = interactive(f, x)
+        assert same(value, expected_value) and same(grad, expected_grad), x
+
+
+def test_a_python_if_on_data_is_frozen_to_the_traced_branch_and_check_says_so():
+    def f(x):
+        return x * 2.0 if x.data > 0 else x * x  # specialised, like jax.jit
+
+    compiled = autograd.compile(f, 1.5)
+    assert compiled(-3.0) == (-6.0, (2.0,))  # the traced branch, not f's answer (9, -6)
+    compiled.check(4.0)  # same branch: fine
+    with pytest.raises(autograd.TraceMismatch, match="branch|different graph"):
+        compiled.check(-3.0)
+
+
+def test_a_number_read_from_data_is_caught_when_compiling():
+    def f(x):
+        return (x - x.data).exp()  # x.data becomes a constant of the program
+
+    with pytest.warns(autograd.SpecialisationWarning, match="constant"):
+        autograd.compile(f, 1.0)
+
+
+def test_the_seed_network_compiles_without_a_specialisation_warning():
+    model = examples.three_layer_network()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compiled = autograd.compile(
+            lambda *x: nn.mse_loss(examples.named_forward(model, list(x)), examples.TARGET),
+            *examples.labelled_inputs(),
+        )
+    assert len(compiled.wrt) == 3 + 11  # three inputs, eleven parameters
+
+
+# ---- arguments, shapes and gradients -------------------------------------------------------------
+
+
+def test_arguments_may_be_nested_lists_and_gradients_come_back_in_their_shape():
+    def f(pair, xs, c):
+        return pair[0] * pair[1] + autograd.sum([x * x for x in xs]) * c
+
+    compiled = autograd.compile(f, (2.0, 3.0), [1.0, 2.0, 3.0], 0.5)
+    value, (g_pair, g_xs, g_c) = compiled((1.0, -1.0), [0.5, 1.5, -2.0], 2.0)
+    assert value == 1.0 * -1.0 + (0.25 + 2.25 + 4.0) * 2.0
+    assert g_pair == (-1.0, 1.0) and g_xs == [2.0, 6.0, -8.0] and g_c == 0.25 + 2.25 + 4.0
+    value, g_c = autograd.compile(f, (2.0, 3.0), [1.0], 0.5, argnums=2)((2.0, 3.0), [4.0], 1.0)
+    assert (value, g_c) == (22.0, 16.0)
+    with pytest.raises(ValueError, match="shape"):
+        compiled((1.0, 2.0), [1.0], 1.0)
+    with pytest.raises(TypeError, match="3 argument"):
+        compiled((1.0, 2.0), [1.0, 2.0, 3.0])
+
+
+def test_values_the_function_closes_over_are_read_live_and_get_their_gradients_added():
+    w = Value(3.0, label="w", kind=autograd.PARAMETER)
+    compiled = autograd.compile(lambda x: w * x * x, 2.0)
+    assert compiled.captured == [w]
+    value, g_x = compiled(2.0)
+    assert (value, g_x, w.grad) == (12.0, (12.0,), 4.0)
+    w.data = -1.0  # an optimizer's step: the program sees the new value
+    w.grad = 0.0
+    assert compiled(3.0) == (-9.0, (-6.0,)) and w.grad == 9.0
+
+
+def test_an_argument_the_function_ignores_has_gradient_zero():
+    assert autograd.compile(lambda x, y: x * 2.0, 1.0, 5.0)(3.0, 4.0) == (6.0, (2.0, 0.0))
+
+
+def test_a_constant_output_has_zero_gradients():
+    assert autograd.compile(lambda x: Value(2.0, kind=autograd.CONSTANT) * 3.0, 1.0)(5.0) == (6.0, (0.0,))
+
+
+def test_clear_errors_for_functions_that_cannot_be_traced():
+    with pytest.raises(TypeError, match="must return a Value"):
+        autograd.trace(lambda x: 1.0, 2.0)
+    x = Value(1.0)
+    with pytest.raises(ValueError, match="twice"):
+        autograd.trace(lambda a, b: a * b, x, x)
+    with pytest.raises(ValueError, match="leaves"):
+        autograd.trace(lambda a: a * 2.0, x * 3.0)
+    with pytest.raises(TypeError, match="argument 0"):
+        autograd.trace(lambda a: a, "1.0")
+
+
+# ---- safety: labels are comments, nothing the user writes is ever code --------------------------
+
+HOSTILE = [
+    "x\nraise SystemExit('the label ran')",
+    "y\r    inputs.append('ran')",
+    "z\u2028inputs.append('ran')",
+    "w\u2029inputs.append(1)\x85inputs.append(2)",
+    'q"""; inputs.append(3); """',
+    "p'''\ninputs.append(4)\n'''",
+    "# -*- coding: rot13 -*-",
+    "back\\slash\\\ninputs.append(5)",
+    "nul\x00inputs.append(6)",
+    "ff\x0c\x0b\x1c\x1d\x1e inputs.append(7)",
+    "bidi \u202e)7(dneppa.stupni\u202c",
+    "<script>alert('html')</script>",
+]
+
+
+@pytest.fixture
+def hostile_program():
+    xs = [Value(0.5 + i, label=label) for i, label in enumerate(HOSTILE)]
+    w = Value(-0.25, label="__import__('os').system('echo ran')\n", kind=autograd.PARAMETER)
+
+    def f(*xs):
+        total = autograd.dot(list(xs), list(reversed(xs))) * w
+        total.label = "\n".join(HOSTILE)
+        return total.tanh()
+
+    return f, xs, w
+
+
+def test_hostile_labels_stay_in_comments_and_nothing_they_say_runs(hostile_program):
+    f, xs, w = hostile_program
+    compiled = autograd.compile(f, *xs)
+    inputs = compiled.flat_inputs(*[x.data for x in xs])
+    before = list(inputs)
+    value, grads = compiled.function(inputs)
+    assert inputs == before  # nothing appended: no label ran
+    expected = f(*xs)
+    expected.backward()
+    assert value == expected.data and grads[: len(xs)] == [x.grad for x in xs]
+
+    source = compiled.source
+    assert len(source.splitlines()) == source.count("\n")  # no line break hides inside a line
+    assert "\x00" not in source and "\u2028" not in source and "\r" not in source and "\u202e" not in source
+    tree = ast.parse(source)
+    strings = [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and not isinstance(n.value, (int, float))]
+    assert strings == []  # no string literal anywhere: no user text is code
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    bound = set(compiled.function.__globals__)  # inf, nan and the FLOAT functions the program calls
+    assert all(name == "inputs" or name in bound or is_generated(name) for name in names)
+    first, second = source.splitlines()[:2]  # where a coding cookie would count: fixed text only
+    assert first == "def forward_backward(inputs):" and second == f"    # {program_module.INPUTS_HEADING}"
+    for label in HOSTILE:  # each label is visible to a reader, escaped, after a '#'
+        shown = autograd.program.comment_text(label)
+        assert any("#" in line and shown[:10] in line.split("#", 1)[1] for line in source.splitlines())
+
+
+def is_generated(name: str) -> bool:
+    return program_module._GENERATED.match(name) is not None
+
+
+def test_hostile_labels_are_escaped_in_the_html_listing(hostile_program):
+    f, xs, _ = hostile_program
+    page = autograd.trace(f, *xs)._repr_html_()
+    assert "<script" not in page.lower() and "&lt;script&gt;" in page
+
+
+@pytest.mark.parametrize("separator", ["\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"])
+def test_comment_text_escapes_every_line_separator(separator):
+    text = program_module.comment_text(f"a{separator}b")
+    assert text.isprintable() and len(f"# {text}".splitlines()) == 1 and text.startswith("a\\")
+
+
+def test_the_checker_refuses_a_string_or_an_unknown_name_in_code():
+    listing = autograd.trace(lambda a, b: a * b, 2.0, 3.0)
+    program_module._check_source(listing)  # the real one passes
+    for bad in ("v9 = 'text'", "v9 = open", "v9 = v1 # sneaky", "v9 = v1.__class__"):
+        listing.lines.append(program_module.Line(bad))
+        with pytest.raises(AssertionError):
+            program_module._check_source(listing)
+        listing.lines.pop()
+
+
+def test_exec_and_eval_appear_only_in_the_program_module():
+    import pathlib
+
+    root = pathlib.Path(autograd.__file__).resolve().parents[1]
+    users = set()
+    for path in [*root.joinpath("autograd").rglob("*.py"), *root.joinpath("nn").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("exec", "eval"):
+                users.add(path.name)
+    assert users == {"program.py"}
+
+
+def test_the_program_runs_with_no_builtins():
+    compiled = autograd.compile(lambda a: a * 2.0, 1.0)
+    assert compiled.function.__globals__["__builtins__"] == {}
+    assert builtins.__dict__.get("PWNED") is None
