@@ -8,6 +8,7 @@ from autograd.drawing import Graph, GraphTooLarge, draw
 from autograd.functional import GradcheckError, grad, gradcheck, gradgradcheck, hessian, hvp, value_and_grad
 from autograd.graph import edges, topological_order
 from autograd.nudging import Nudge, nudge
+from autograd.program import CompiledFunction, Listing, SpecialisationWarning, TraceMismatch, compile, trace
 from autograd.render import GraphvizNotFound, RenderError, render_dot
 from autograd.steps import ForwardStep, Step, backprop_steps, forward_steps
 from autograd.value import (
@@ -27,6 +28,7 @@ from autograd.walkthrough import Walkthrough
 
 __all__ = [
     "CONSTANT",
+    "CompiledFunction",
     "INPUT",
     "PARAMETER",
     "RESULT",
@@ -36,11 +38,15 @@ __all__ = [
     "Nudge",
     "GraphTooLarge",
     "GraphvizNotFound",
+    "Listing",
     "RenderError",
+    "SpecialisationWarning",
     "Step",
+    "TraceMismatch",
     "Value",
     "Walkthrough",
     "backprop_steps",
+    "compile",
     "dot",
     "neuron",
     "draw",
@@ -58,5 +64,6 @@ __all__ = [
     "render_dot",
     "sum",
     "topological_order",
+    "trace",
     "value_and_grad",
 ]

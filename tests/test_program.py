@@ -354,7 +354,7 @@ def test_hostile_labels_stay_in_comments_and_nothing_they_say_runs(hostile_progr
     assert strings == []  # no string literal anywhere: no user text is code
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     bound = set(compiled.function.__globals__)  # inf, nan and the FLOAT functions the program calls
-    assert all(name == "inputs" or name in bound or is_generated(name) for name in names)
+    assert all(name in ("inputs", "finite") or name in bound or is_generated(name) for name in names)
     first, second = source.splitlines()[:2]  # where a coding cookie would count: fixed text only
     assert first == "def forward_backward(inputs):" and second == f"    # {program_module.INPUTS_HEADING}"
     for label in HOSTILE:  # each label is visible to a reader, escaped, after a '#'
@@ -404,3 +404,18 @@ def test_the_program_runs_with_no_builtins():
     compiled = autograd.compile(lambda a: a * 2.0, 1.0)
     assert compiled.function.__globals__["__builtins__"] == {}
     assert builtins.__dict__.get("PWNED") is None
+
+
+def test_skipping_zero_gradients_never_hides_a_nan():
+    # (x * y) * 0: the product node gets gradient 0, and its local derivative for y is x = inf, so the
+    # engine passes inf * 0 = nan to y. skip_zeros must not skip it: `finite` sees the inf.
+    def f(x, y):
+        return autograd.dot([x * y, x], [0.0, 1.0])
+
+    for skip_zeros in (True, False):
+        compiled = autograd.compile(f, 1.0, 2.0, skip_zeros=skip_zeros)
+        for x in (math.inf, 3.0, math.nan):
+            value, grads = compiled(x, 2.0)
+            expected_value, expected_grads = interactive(f, x, 2.0)
+            assert same(value, expected_value) and all(map(same, grads, expected_grads)), (x, grads, expected_grads)
+    assert math.isnan(autograd.compile(f, 1.0, 2.0)(math.inf, 2.0)[1][1])
