@@ -169,8 +169,9 @@ def _operand(x: Sym, at_least: int) -> str:
 
 def _binary(a: Any, op: str, b: Any, prec: int) -> Sym:
     a, b = _sym(a), _sym(b)
-    _no_cut(a)
-    _no_cut(b)
+    if a.choice is not None or b.choice is not None or a.cut or b.cut:
+        _no_cut(a)
+        _no_cut(b)
     if prec == _COMPARE:  # never let Python chain comparisons: (a < b) < c
         left, right = _operand(a, _COMPARE + 1), _operand(b, _COMPARE + 1)
     else:  # left-associative: a - (b - c) keeps its brackets, (a - b) - c loses them
@@ -333,14 +334,19 @@ def _contribution(local: Sym, upstream: str) -> Sym | None:
 # ==== capturing the graph ==================================================================
 
 
-@dataclass(frozen=True)
 class Line:
     """One line of a listing: `code` (generated, Python) and `comment` (escaped user text, or "")."""
 
-    code: str
-    comment: str = ""
-    indent: int = 1
-    section: str = "forward"  # "inputs", "forward", "backward", "return" or "template"
+    __slots__ = ("code", "comment", "indent", "section")
+
+    def __init__(self, code: str, comment: str = "", indent: int = 1, section: str = "forward") -> None:
+        self.code = code
+        self.comment = comment
+        self.indent = indent
+        self.section = section  # "inputs", "forward", "backward", "return" or "template"
+
+    def __repr__(self) -> str:
+        return f"Line({self.text().strip()!r})"
 
     def text(self) -> str:
         indent = "    " * self.indent
@@ -652,6 +658,7 @@ def _leaf_comment(leaf: Value) -> str:
 
 _NOT_CODE = re.compile(r"[^A-Za-z0-9_ .+\-*/()<>=!,\[\]:\n]")  # no quotes, backslashes or "#" in code
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_GENERATED_WORD = re.compile(r"\b(?:g_)?v\d+\b")
 _TEMPLATE_WORDS = {"def", "return", "if", "else", "and", "or", "not", "inputs", "forward_backward", "inf", "nan"}
 _TEMPLATE_WORDS |= {"finite", "True"}
 _TEMPLATE_WORDS |= {"True", "False", "e"}  # "e" of 1e-05
@@ -664,9 +671,8 @@ def _check_source(listing: Listing) -> None:
     if bad:
         raise AssertionError(f"generated code has an unexpected character {bad.group()!r}")
     allowed = _TEMPLATE_WORDS | set(listing.functions)
-    for word in set(_WORD.findall(code)) - allowed:
-        if not _GENERATED.match(word):
-            raise AssertionError(f"generated code has an unexpected name {word!r}")
+    for word in set(_WORD.findall(_GENERATED_WORD.sub(" ", code))) - allowed:  # generated names are fine
+        raise AssertionError(f"generated code has an unexpected name {word!r}")
     if not "".join(line.comment for line in listing.lines).isprintable():
         raise AssertionError("a comment has a non-printable character")
     first, second = listing.source.splitlines()[:2]  # a "coding:" comment only counts on these two lines

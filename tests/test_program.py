@@ -419,3 +419,136 @@ def test_skipping_zero_gradients_never_hides_a_nan():
             expected_value, expected_grads = interactive(f, x, 2.0)
             assert same(value, expected_value) and all(map(same, grads, expected_grads)), (x, grads, expected_grads)
     assert math.isnan(autograd.compile(f, 1.0, 2.0)(math.inf, 2.0)[1][1])
+
+
+# ---- golden listings, written from the derivative rules (autograd/rules.py), not from a run ------
+#
+# Names: v<i> is node i of the topological order (a depth-first walk from the output, parents in
+# order), g_v<i> its gradient. Each backward line is  g_parent += local * g_child  with the local
+# derivative exactly as the rule writes it; 1.0 * g is written g, -1.0 * g as  -= g, and a cut
+# (relu, clamp outside) as a choice that passes 0.0.
+
+
+def listing_lines(f, *args, **options) -> tuple[list[str], list[str]]:
+    listing = autograd.trace(f, *args, **options)
+    strip = lambda lines: [line.split("  #")[0] for line in lines]  # noqa: E731 - code without comments
+    return strip(listing.forward), strip(listing.backward)
+
+
+def test_golden_product_and_sum():
+    # f = a*b + a: order v0 = a, v1 = b, v2 = a*b, v3 = f. d(a*b)/da = b, d(a*b)/db = a; d(u+v)/du = 1.
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    listing = autograd.trace(lambda a, b: a * b + a, a, b)
+    assert listing.forward == ["v2 = v0 * v1", "v3 = v2 + v0"]
+    assert listing.backward == [
+        "g_v3 = 1.0  # dL/dL = 1",
+        "g_v0 = g_v1 = g_v2 = 0.0",
+        "g_v2 += g_v3",
+        "g_v0 += g_v3  # dL/da += dL/da * dL/dL",
+        "g_v0 += v1 * g_v2  # dL/da += dv2/da * dL/dv2",
+        "g_v1 += v0 * g_v2  # dL/db += dv2/db * dL/dv2",
+    ]
+    assert str(listing).splitlines()[2:4] == ["    v0 = inputs[0]  # input a", "    v1 = inputs[1]  # input b"]
+    assert str(listing).splitlines()[-1] == "    return v3, [g_v0, g_v1]"
+
+
+@pytest.mark.parametrize(
+    "f, forward, backward",
+    [
+        # d/dx tanh x = 1 - tanh(x)**2, written with the output: 1.0 - out * out
+        (lambda x: x.tanh(), ["v1 = tanh(v0)"], ["g_v0 += (1.0 - v1 * v1) * g_v1"]),
+        # d/dx sigmoid x = s (1 - s)
+        (lambda x: x.sigmoid(), ["v1 = sigmoid(v0)"], ["g_v0 += v1 * (1.0 - v1) * g_v1"]),
+        # d/dx e**x = e**x, the output itself
+        (lambda x: x.exp(), ["v1 = exp(v0)"], ["g_v0 += v1 * g_v1"]),
+        # d/dx sin x = cos x; d/dx cos x = -sin x
+        (lambda x: x.sin(), ["v1 = sin(v0)"], ["g_v0 += cos(v0) * g_v1"]),
+        (lambda x: x.cos(), ["v1 = cos(v0)"], ["g_v0 += -sin(v0) * g_v1"]),
+        # relu: 0 below 0, else x; its derivative is a cut where the output is <= 0, else 1
+        (lambda x: x.relu(), ["v1 = (0.0 if v0 < 0.0 else v0)"], ["g_v0 += (0.0 if v1 <= 0.0 else g_v1)"]),
+        # x**k: the domain check, then k x**(k-1)
+        (lambda x: x**3, ["check_pow(v0, 3.0)", "v1 = pow(v0, 3.0)"], ["g_v0 += 3.0 * pow(v0, 2.0) * g_v1"]),
+        # log: domain check, then 1/x
+        (lambda x: x.log(), ["check_log(v0)", "v1 = log(v0)"], ["g_v0 += div(1.0, v0) * g_v1"]),
+        # sqrt: 0.5 / sqrt x, from the output
+        (lambda x: x.sqrt(), ["check_sqrt(v0)", "v1 = sqrt(v0)"], ["g_v0 += div(0.5, v1) * g_v1"]),
+        # neg: -1, written as a subtraction
+        (lambda x: -x, ["v1 = -v0"], ["g_v0 -= g_v1"]),
+        # a constant is printed inline as its repr: x * 0.1 has the constant 0.1 as node v1
+        (lambda x: x * 0.1, ["v2 = v0 * 0.1"], ["g_v0 += 0.1 * g_v2"]),
+        (lambda x: x * math.inf, ["v2 = v0 * inf"], ["g_v0 += inf * g_v2"]),
+        # clamp: min(max(x, lo), hi); derivative 1 inside [lo, hi], a cut outside
+        (
+            lambda x: x.clamp(-1.0, 2.0),
+            ["v1 = min(max(v0, -1.0), 2.0)"],
+            ["g_v0 += ((g_v1 if v0 <= 2.0 else 0.0) if v0 >= -1.0 else 0.0)"],
+        ),
+        # abs: sign(x), multiplied like any number (0 at 0)
+        (
+            lambda x: abs(x),
+            ["v1 = abs(v0)"],
+            ["g_v0 += (1.0 if v0 > 0.0 else (-1.0 if v0 < 0.0 else 0.0)) * g_v1"],
+        ),
+    ],
+    ids=[
+        "tanh",
+        "sigmoid",
+        "exp",
+        "sin",
+        "cos",
+        "relu",
+        "cube",
+        "log",
+        "sqrt",
+        "neg",
+        "constant",
+        "inf",
+        "clamp",
+        "abs",
+    ],
+)
+def test_golden_one_input_rules(f, forward, backward):
+    got_forward, got_backward = listing_lines(f, 0.5)
+    root = forward[-1].split(" = ")[0]
+    assert got_forward == forward
+    assert got_backward[0] == f"g_{root} = 1.0"
+    assert got_backward[2:] == backward  # after the seed and the line that sets the other gradients to 0
+
+
+def test_golden_division_and_power_of_values():
+    # a / b: d/da = 1/b, d/db = -(a/b)/b, written from the output: -div(out, b)
+    forward, backward = listing_lines(lambda a, b: a / b, 1.0, 4.0)
+    assert forward == ["check_div(v0, v1)", "v2 = div(v0, v1)"]
+    assert backward[2:] == ["g_v0 += div(1.0, v1) * g_v2", "g_v1 += -div(v2, v1) * g_v2"]
+    # a ** b: d/da = b a**(b-1) (a cut where b == 0); d/db = a**b ln a (0 at a == 0 for b >= 0, else nan)
+    forward, backward = listing_lines(lambda a, b: a**b, 2.0, 3.0)
+    assert forward == ["check_pow(v0, v1)", "v2 = pow(v0, v1)"]
+    assert backward[2:] == [
+        "g_v0 += (0.0 if v1 == 0.0 else v1 * pow(v0, v1 - 1.0) * g_v2)",
+        "g_v1 += ((0.0 if v1 >= 0.0 else nan) if v0 == 0.0 else v2 * log(v0)) * g_v2",
+    ]
+
+
+def test_golden_dot_exact_and_fast():
+    # dot(w, x): d/dw_i = x_i, d/dx_i = w_i. Order: v0 = w0, v1 = w1, v2 = x0, v3 = x1, v4 = the dot.
+    f = lambda w0, w1, x0, x1: autograd.dot([w0, w1], [x0, x1])  # noqa: E731
+    forward, backward = listing_lines(f, 1.0, 2.0, 3.0, 4.0)
+    assert forward == ["v4 = dot((v0, v1), (v2, v3))"]
+    assert backward[2:] == ["g_v0 += v2 * g_v4", "g_v1 += v3 * g_v4", "g_v2 += v0 * g_v4", "g_v3 += v1 * g_v4"]
+    forward, _ = listing_lines(f, 1.0, 2.0, 3.0, 4.0, exact=False)
+    assert forward == ["v4 = v0 * v2 + v1 * v3"]
+    forward, _ = listing_lines(lambda a, b, c: autograd.sum([a, b, c]), 1.0, 2.0, 3.0)
+    assert forward == ["v3 = sum((v0, v1, v2))"]
+
+
+def test_golden_listing_of_the_seed_network_first_lines():
+    # s1 = w . x (a dot of the hidden neuron's three weights and the inputs x1..x3), z1 = s1 + b, h1 = relu(z1)
+    model = examples.three_layer_network()
+    listing = autograd.trace(
+        lambda *x: nn.mse_loss(examples.named_forward(model, list(x)), examples.TARGET), *examples.labelled_inputs()
+    )
+    forward = listing.forward
+    assert forward[0].endswith("  # s1") and forward[0].startswith("v8 = dot((v2, v3, v4), (v5, v6, v7))")
+    assert forward[1] == "v10 = v8 + v9  # z1"
+    assert forward[2] == "v11 = (0.0 if v10 < 0.0 else v10)  # h1"
+    assert "g_v10 += (0.0 if v11 <= 0.0 else g_v11)  # dL/dz1 += dh1/dz1 * dL/dh1" in listing.backward
