@@ -10,6 +10,7 @@ import ast
 import builtins
 import math
 import random
+import shutil
 import warnings
 
 import pytest
@@ -319,6 +320,7 @@ HOSTILE = [
     "ff\x0c\x0b\x1c\x1d\x1e inputs.append(7)",
     "bidi \u202e)7(dneppa.stupni\u202c",
     "<script>alert('html')</script>",
+    "<img src=x onerror=\"document.title='pwned'\">",
 ]
 
 
@@ -552,3 +554,45 @@ def test_golden_listing_of_the_seed_network_first_lines():
     assert forward[1] == "v10 = v8 + v9  # z1"
     assert forward[2] == "v11 = (0.0 if v10 < 0.0 else v10)  # h1"
     assert "g_v10 += (0.0 if v11 <= 0.0 else g_v11)  # dL/dz1 += dh1/dz1 * dL/dh1" in listing.backward
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def test_the_html_listing_shows_the_program_and_runs_nothing_in_chromium(browser, tmp_path, hostile_program):
+    f, xs, _ = hostile_program
+    listing = autograd.trace(f, *xs)
+    path = tmp_path / "listing.html"
+    path.write_text(f"<!doctype html><meta charset=utf-8><title>listing</title>{listing._repr_html_()}", "utf-8")
+    page = browser.new_page()
+    problems, requests = [], []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("dialog", lambda d: (problems.append(d.message), d.dismiss()))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+    shown = page.inner_text("pre")
+    assert shown.strip() == str(listing).strip()  # every character of the program, as text
+    assert page.title() == "listing" and problems == [] and requests == [path.as_uri()]
+    colours = page.eval_on_selector_all("pre span", "spans => new Set(spans.map(s => s.style.color)).size")
+    assert colours >= 3  # highlighted: keywords, names, numbers and comments differ
