@@ -400,7 +400,7 @@ def _capture(f: Callable[..., Value], example_args: tuple) -> _Trace:
             seen.add(id(x))
             leaves.append(x)
         else:
-            leaves.append(Value(x, label=f"input{i}"))
+            leaves.append(Value(x))
     args = [_unflatten(tree, leaves) for tree in trees]
     root = f(*args)
     if not isinstance(root, Value):
@@ -801,6 +801,7 @@ class CompiledFunction:
         self._grad_starts = starts
         self._n_arg_grads = offset
         self._n_args = count
+        self.specialised: str | None = None  # set by compile: what its probes saw, if f branches on data
 
     def flat_inputs(self, *args: Any) -> list[float]:
         """The `inputs` list for `function`: the arguments' numbers, then the captured leaves' data."""
@@ -908,28 +909,51 @@ def compile(  # noqa: A001 - autograd.compile, as torch.compile
     tr = _capture(f, example_args)
     listing = _listing(tr, _wrt_leaves(tr, argnums), SymbolMaths(rules.FLOAT, exact), skip_zeros)
     compiled = CompiledFunction(f, listing, tr, argnums)
-    _warn_if_specialised(compiled, example_args)
+    compiled.specialised = _specialisation(compiled, example_args)
+    if compiled.specialised:
+        warnings.warn(
+            f"compile: {compiled.specialised}. The compiled program is specialised to the example arguments "
+            "(see CompiledFunction.check)",
+            SpecialisationWarning,
+            stacklevel=2,
+        )
     return compiled
 
 
-def _nudged(arg: Any) -> Any:
-    """The numbers in `arg` moved by about one part in a million; Values stay (f may close over them)."""
+# Two probes: every number moved by about one part in a million (a number computed from .data
+# moves with it), and every number negated (a branch on the sign of the data flips).
+_PROBES: tuple[Callable[[float], float], ...] = (lambda x: x * (1 + 2**-20) + 2**-30, lambda x: -x)
+
+
+def _probed(arg: Any, move: Callable[[float], float], moved_values: list) -> Any:
+    """`arg` with its numbers moved; argument Values keep their identity (f may close over them) and
+    have their data moved in place, recorded in `moved_values` so that it can be put back."""
     if isinstance(arg, Value):
+        moved_values.append((arg, arg.data))
+        arg.data = move(arg.data)
         return arg
     if isinstance(arg, (list, tuple)):
-        return type(arg)(_nudged(a) for a in arg)
-    return float(arg) * (1 + 2**-20) + 2**-30
+        return type(arg)(_probed(a, move, moved_values) for a in arg)
+    return move(float(arg))
 
 
-def _warn_if_specialised(compiled: CompiledFunction, example_args: tuple) -> None:
-    """Trace once more on slightly moved arguments: numbers computed from .data move with them."""
-    try:
-        compiled.check(*(_nudged(a) for a in example_args))
-    except TraceMismatch as mismatch:
-        warnings.warn(
-            f"compile: {mismatch}. The compiled program is specialised to the example arguments.",
-            SpecialisationWarning,
-            stacklevel=3,
-        )
-    except (ArithmeticError, ValueError, TypeError):  # the nudged point is outside f's domain: no evidence
-        pass
+def _specialisation(compiled: CompiledFunction, example_args: tuple) -> str | None:
+    """Trace f again on moved arguments; if the graph differs, say how (else None).
+
+    This catches numbers computed from ``.data`` and many branches on it, never all: a branch whose
+    condition neither probe flips goes unseen. No probe can give a false alarm (a function whose
+    graph does not depend on the data builds the same graph everywhere); a probe point outside f's
+    domain (log of a negative number, say) is simply no evidence.
+    """
+    for move in _PROBES:
+        moved_values: list = []
+        try:
+            compiled.check(*(_probed(a, move, moved_values) for a in example_args))
+        except TraceMismatch as mismatch:
+            return str(mismatch)
+        except (ArithmeticError, ValueError, TypeError):
+            pass
+        finally:
+            for value, data in moved_values:
+                value.data = data
+    return None

@@ -229,11 +229,20 @@ def test_a_python_if_on_data_is_frozen_to_the_traced_branch_and_check_says_so():
     def f(x):
         return x * 2.0 if x.data > 0 else x * x  # specialised, like jax.jit
 
-    compiled = autograd.compile(f, 1.5)
+    with pytest.warns(autograd.SpecialisationWarning, match="branch|different graph"):
+        compiled = autograd.compile(f, 1.5)  # its second probe (the argument negated) takes the other branch
+    assert compiled.specialised
     assert compiled(-3.0) == (-6.0, (2.0,))  # the traced branch, not f's answer (9, -6)
     compiled.check(4.0)  # same branch: fine
     with pytest.raises(autograd.TraceMismatch, match="branch|different graph"):
         compiled.check(-3.0)
+
+
+def test_a_loss_that_branches_on_the_sign_of_its_logit_is_caught_when_compiling():
+    with pytest.warns(autograd.SpecialisationWarning):
+        compiled = autograd.compile(lambda z: nn.bce_with_logits(z, 1.0), 0.5)
+    assert "branches on the data" in compiled.specialised
+    assert autograd.compile(lambda z: nn.hinge_loss(z, 1.0), 0.5).specialised is None
 
 
 def test_a_number_read_from_data_is_caught_when_compiling():
