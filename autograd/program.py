@@ -272,9 +272,10 @@ def _symbolic(node: Value, parents: list[Sym], out: Sym, maths: SymbolMaths) -> 
         name = rule.domain.__name__.lstrip("_")
         maths.bind(name, rule.domain)
         check = f"{name}({', '.join([*(p.text for p in parents), *(literal(k).text for k in params)])})"
+    arguments = _arguments(rule, parents, params)
     try:
-        forward = _sym(rule.forward(maths, *parents, *params))
-        local = [_sym(d) for d in rule.local(maths, out, *parents, *params)]
+        forward = _sym(rule.forward(maths, *arguments))
+        local = [_sym(d) for d in rule.local(maths, out, *arguments)]
     except (TypeError, ValueError) as error:
         raise TypeError(f"trace: the rule for {rule.name!r} cannot be printed: {error}") from error
     if len(local) != len(parents):
@@ -309,6 +310,17 @@ def _all_finite(values: tuple[float, ...]) -> bool:
 
 def _has_cut(x: Sym) -> bool:
     return x.cut or (x.choice is not None and (_has_cut(x.choice[1]) or _has_cut(x.choice[2])))
+
+
+def _arguments(rule: Any, parents: list, params: tuple) -> tuple:
+    """A rule's arguments after `m`: the inputs then the params; the n-ary rules take sequences,
+    sum(xs) and dot(ws, xs), whose node's parents are ws then xs (see `autograd.rules`)."""
+    if rule.name == "sum":
+        return (tuple(parents),)
+    if rule.name == "dot":
+        n = len(parents) // 2
+        return tuple(parents[:n]), tuple(parents[n:])
+    return (*parents, *params)
 
 
 def _contribution(local: Sym, upstream: str) -> Sym | None:
