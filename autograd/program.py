@@ -507,6 +507,9 @@ class Listing:
         return self.source
 
     def __repr__(self) -> str:
+        """The program itself when it is short (so a plain-text view shows it), else a summary."""
+        if len(self.lines) <= 200:
+            return self.source.rstrip("\n")
         counts = {s: sum(line.section == s for line in self.lines) for s in ("inputs", "forward", "backward")}
         return (
             f"<Listing: {counts['inputs']} inputs, {counts['forward']} forward lines, "

@@ -605,3 +605,13 @@ def test_the_html_listing_shows_the_program_and_runs_nothing_in_chromium(browser
     assert page.title() == "listing" and problems == [] and requests == [path.as_uri()]
     colours = page.eval_on_selector_all("pre span", "spans => new Set(spans.map(s => s.style.color)).size")
     assert colours >= 3  # highlighted: keywords, names, numbers and comments differ
+
+
+def test_the_readme_shows_the_listing_that_trace_prints():
+    import pathlib
+    import re
+
+    readme = (pathlib.Path(autograd.__file__).resolve().parents[1] / "README.md").read_text()
+    shown = re.search(r"```text\n(def forward_backward.*?)```", readme, flags=re.S).group(1)
+    printed = str(autograd.trace(lambda x, w: (x * w).tanh(), Value(0.5, label="x"), Value(-1.2, label="w")))
+    assert shown == printed
