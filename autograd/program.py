@@ -21,19 +21,21 @@ Why running generated code is safe here (this module is the only place in chainr
 `exec`, and it does so once per compiled program, in `_load`):
 
 * Every piece of *code* in the source comes from this module or the engine: the fixed template
-  lines below, identifiers generated here (``v12``, ``g_v12``, ``inputs``), the operators of the
-  SYMBOL namespace, the names of the FLOAT namespace's functions (checked to be plain
-  identifiers), and numbers printed with ``repr`` of an exact ``int``/``float`` (``inf`` and ``nan``
-  are names bound to floats). No label, name or other string from the user is ever put into code.
+  lines below, identifiers generated here (``v12``, ``g_v12``, ``inputs``, ``finite``), the
+  operators of the SYMBOL namespace, the names of the FLOAT namespace's functions and of the rules'
+  domain checks (engine identifiers, checked to be plain lower-case names), and numbers printed
+  with ``repr`` of an exact ``int``/``float`` (``inf`` and ``nan`` are names bound to floats). No
+  label, name or other string from the user is ever put into code.
 * User text (labels, parameter names) appears only in *comments*, after `comment_text` has escaped
   every character that could end a comment or confuse a reader: line breaks of every kind
   (``\\n``, ``\\r``, ``\\x0b``, ``\\x0c``, ``\\x1c``-``\\x1e``, ``\\x85``, ``\\u2028``, ``\\u2029``), NUL,
   bidirectional controls and anything else not printable. So a label cannot end its comment.
   The first two lines of the source carry no comments (no ``coding:`` cookie can be planted).
 * Before `exec`, `_check_source` checks the result independently of how it was built: outside
-  comments, the source contains no quote or backslash (so no string literal can exist), and every
-  identifier is a keyword of the template, a generated name or a function this module bound; the
-  comments contain only printable characters; and the number of lines is what was generated.
+  comments, the source contains no quote, backslash or ``#`` (so no string literal can exist), no
+  dot except inside a number (so no attribute access), and every identifier is a keyword of the
+  template, a generated name or a function this module bound; the comments contain only printable
+  characters; the first two lines are the template's; and there are as many lines as generated.
 * The code runs with an empty ``__builtins__``: the only callables it can reach are the FLOAT
   namespace's functions bound by this module.
 """
@@ -218,12 +220,17 @@ class SymbolMaths:
     def sum(self, xs: Sequence[Any]) -> Sym:
         if self.exact:
             return self._call("sum", (tuple(xs),))
-        return _chain([_sym(x) for x in xs])
+        terms = [_sym(x) for x in xs]
+        if len(terms) == 1:
+            return terms[0]
+        # t1 + t2 + ... added left to right; a term that binds less tightly than + is bracketed
+        return Sym(" + ".join([_operand(terms[0], _SUM)] + [_operand(t, _SUM + 1) for t in terms[1:]]), _SUM)
 
     def dot(self, ws: Sequence[Any], xs: Sequence[Any]) -> Sym:
         if self.exact:
             return self._call("dot", (tuple(ws), tuple(xs)))
-        return _chain([w * x for w, x in zip(ws, xs)])
+        products = [f"{_operand(_sym(w), _PRODUCT)} * {_operand(_sym(x), _PRODUCT + 1)}" for w, x in zip(ws, xs)]
+        return Sym(" + ".join(products), _SUM if len(products) > 1 else _PRODUCT)
 
     def __getattr__(self, name: str) -> Any:
         target = getattr(self._float, name)  # AttributeError for names FLOAT does not have
@@ -243,14 +250,6 @@ class SymbolMaths:
             raise ValueError(f"trace: the function name {name!r} cannot be used in generated code")
         if self.functions.setdefault(name, function) is not function:
             raise ValueError(f"trace: two different functions want the name {name!r}")
-
-
-def _chain(terms: list[Sym]) -> Sym:
-    """``t1 + t2 + ... + tn``, added left to right (exact=False's sums)."""
-    total = terms[0]
-    for term in terms[1:]:
-        total = total + term
-    return total
 
 
 def _argument(x: Any) -> str:
@@ -673,7 +672,7 @@ def _leaf_comment(leaf: Value) -> str:
 
 _NOT_CODE = re.compile(r"[^A-Za-z0-9_ .+\-*/()<>=!,\[\]:\n]")  # no quotes, backslashes or "#" in code
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_GENERATED_WORD = re.compile(r"\b(?:g_)?v\d+\b")
+_ATTRIBUTE_DOT = re.compile(r"(?<![0-9])\.|\.(?![0-9])")  # a dot that is not inside a number like 0.5
 _TEMPLATE_WORDS = {"def", "return", "if", "else", "and", "or", "not", "inputs", "forward_backward", "inf", "nan"}
 _TEMPLATE_WORDS |= {"finite", "True"}
 _TEMPLATE_WORDS |= {"True", "False", "e"}  # "e" of 1e-05
@@ -686,8 +685,14 @@ def _check_source(listing: Listing) -> None:
     if bad:
         raise AssertionError(f"generated code has an unexpected character {bad.group()!r}")
     allowed = _TEMPLATE_WORDS | set(listing.functions)
-    for word in set(_WORD.findall(_GENERATED_WORD.sub(" ", code))) - allowed:  # generated names are fine
-        raise AssertionError(f"generated code has an unexpected name {word!r}")
+    words: set[str] = set()
+    for token in set(code.split()):  # each distinct token once: the program repeats itself a lot
+        words.update(_WORD.findall(token))
+        if "." in token and _ATTRIBUTE_DOT.search(token):
+            raise AssertionError(f"generated code has an attribute access: {token!r}")
+    for word in words - allowed:
+        if not _GENERATED.match(word):
+            raise AssertionError(f"generated code has an unexpected name {word!r}")
     if not "".join(line.comment for line in listing.lines).isprintable():
         raise AssertionError("a comment has a non-printable character")
     first, second = listing.source.splitlines()[:2]  # a "coding:" comment only counts on these two lines
