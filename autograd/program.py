@@ -392,9 +392,11 @@ class _Trace:
     arg_leaves: list[Value]  # one Value per number/Value in the arguments, in order
     arg_trees: list[_TREE]
     captured: list[Value]  # leaves f reached that are not arguments (e.g. a model's parameters)
+    aux: list[Value] | None = None  # with has_aux: the Values f returned beside the output
+    aux_tree: _TREE = None
 
 
-def _capture(f: Callable[..., Value], example_args: tuple) -> _Trace:
+def _capture(f: Callable[..., Value], example_args: tuple, has_aux: bool = False) -> _Trace:
     flat: list = []
     trees = [_flatten(arg, flat, f"argument {i}") for i, arg in enumerate(example_args)]
     leaves: list[Value] = []
@@ -414,12 +416,28 @@ def _capture(f: Callable[..., Value], example_args: tuple) -> _Trace:
             leaves.append(Value(x))
     args = [_unflatten(tree, leaves) for tree in trees]
     root = f(*args)
+    aux, aux_tree = None, None
+    if has_aux:
+        if not (isinstance(root, tuple) and len(root) == 2):
+            raise TypeError(f"trace: with has_aux the function must return (output, aux), got {type(root).__name__}")
+        root, extra = root
+        aux = []
+        aux_tree = _flatten(extra, aux, "the aux output")
+        aux = [a if isinstance(a, Value) else Value(a, kind=CONSTANT) for a in aux]
     if not isinstance(root, Value):
         raise TypeError(f"trace: the function must return a Value, got {type(root).__name__}")
     order = graph.topological_order(root)
     arg_ids = {id(v) for v in leaves}
     captured = [n for n in order if not n.parents and id(n) not in arg_ids and _is_variable(n)]
-    return _Trace(root, order, leaves, trees, captured)
+    if aux:
+        in_graph = set(order)
+        missing = [i for i, a in enumerate(aux) if a not in in_graph and a.kind != CONSTANT]
+        if missing:
+            raise ValueError(
+                f"trace: aux output {missing[0]} is not computed on the way to the output, so the program "
+                "does not compute it (return Values the output depends on, e.g. the predictions)"
+            )
+    return _Trace(root, order, leaves, trees, captured, aux, aux_tree)
 
 
 def _is_variable(leaf: Value) -> bool:
@@ -636,13 +654,18 @@ def _listing(tr: _Trace, wrt_leaves: list[Value], maths: SymbolMaths, skip_zeros
 
     grads = [f"g_{sym[v].text}" for v in wrt_leaves]
     lines.append(Line("", "the output, and the gradients of the leaves listed in `wrt`", section="template"))
-    if len(grads) <= 8:
-        lines.append(Line(f"return {sym[root].text}, [{', '.join(grads)}]", section="return"))
+    returned = [grads]
+    if tr.aux is not None:  # has_aux: the values of the aux outputs too
+        returned.append([sym[a].text if a in sym else literal(a.data).text for a in tr.aux])
+    if sum(map(len, returned)) <= 8:
+        lists = ", ".join(f"[{', '.join(names)}]" for names in returned)
+        lines.append(Line(f"return {sym[root].text}, {lists}", section="return"))
     else:
         lines.append(Line(f"return {sym[root].text}, [", section="return"))
-        for start in range(0, len(grads), 8):
-            lines.append(Line(", ".join(grads[start : start + 8]) + ",", indent=2, section="return"))
-        lines.append(Line("]", section="return"))
+        for number, names in enumerate(returned):
+            for start in range(0, len(names), 8):
+                lines.append(Line(", ".join(names[start : start + 8]) + ",", indent=2, section="return"))
+            lines.append(Line("], [" if number < len(returned) - 1 else "]", section="return"))
     return Listing(lines, inputs, wrt_leaves, root, dict(maths.functions), {n: s.text for n, s in sym.items()})
 
 
@@ -729,6 +752,7 @@ def trace(
     argnums: int | Sequence[int] | None = None,
     exact: bool = True,
     skip_zeros: bool = False,
+    has_aux: bool = False,
 ) -> Listing:
     """Run ``f(*example_args)`` once and return the program backprop runs for it, as a `Listing`.
 
@@ -740,7 +764,7 @@ def trace(
     `exact` and `skip_zeros` are `compile`'s options; ``trace(f, *args, skip_zeros=True)`` is the
     listing `compile` runs.
     """
-    tr = _capture(f, example_args)
+    tr = _capture(f, example_args, has_aux)
     wrt = _wrt_leaves(tr, argnums)
     return _listing(tr, wrt, SymbolMaths(rules.FLOAT, exact), skip_zeros)
 
@@ -784,6 +808,8 @@ def _structure(tr: _Trace) -> list[tuple]:
             out.append(("captured", captured[id(node)]))
         else:
             out.append(("constant", node.data))
+    if tr.aux is not None:  # which nodes the aux outputs are (a constant aux by its value)
+        out.append(("aux", tuple(ids.get(id(a), ("constant", a.data)) for a in tr.aux)))
     return out
 
 
@@ -797,13 +823,21 @@ class CompiledFunction:
     the program runs, and their gradients are *added to their .grad*, as ``backward()`` does, so an
     optimizer's ``step()`` works unchanged.
 
-    For the fastest loop use `function` directly: ``function(inputs) -> (value, gradients)`` with
-    `inputs` the floats of the leaves in `inputs` order (arguments flattened, then the captured
-    leaves) and `gradients` the list for the leaves in `wrt` order. `source` is its code.
+    With ``has_aux=True``, `f` returns ``(output, aux)`` where `aux` is Values (or lists of them) the
+    output is computed from, e.g. a batch's predictions; ``compiled(*args)`` then returns
+    ``((value, aux_values), grads)``, as `jax.value_and_grad(has_aux=True)` does.
+
+    For the fastest loop use `function` directly: ``function(inputs) -> (value, gradients)`` (and
+    a third item, the aux values, with has_aux) with `inputs` the floats of the leaves in `inputs`
+    order (arguments flattened, then the `captured` leaves: use `flat_inputs(*args)`) and
+    `gradients` the list for the leaves in `wrt` order. `source` is its code. `specialised` is
+    None, or what `compile`'s probes saw when `f`'s graph changed with the data.
     """
 
     def __init__(self, f: Callable[..., Value], listing: Listing, tr: _Trace, argnums: Any) -> None:
         self.f = f
+        self.has_aux = tr.aux is not None
+        self._aux_tree = tr.aux_tree
         self.source = listing.source
         self.inputs = listing.inputs
         self.wrt = listing.wrt
@@ -833,8 +867,12 @@ class CompiledFunction:
         flat.extend(v.data for v in self.captured)
         return flat
 
-    def __call__(self, *args: Any) -> tuple[float, Any]:
-        value, gradients = self.function(self.flat_inputs(*args))
+    def __call__(self, *args: Any) -> tuple[Any, Any]:
+        if self.has_aux:
+            value, gradients, aux_values = self.function(self.flat_inputs(*args))
+            value = (value, _unflatten(self._aux_tree, aux_values))
+        else:
+            value, gradients = self.function(self.flat_inputs(*args))
         n = self._n_arg_grads
         for leaf, g in zip(self.captured, gradients[n:]):
             leaf.grad += g
@@ -852,7 +890,7 @@ class CompiledFunction:
         """Re-run `f` with the interactive engine on `args`; raise `TraceMismatch` if it builds a
         different graph (another branch of an ``if`` on data, different constants) than the one
         compiled. Use it when `f` might branch on data; it costs one interactive forward pass."""
-        tr = _capture(self.f, args)
+        tr = _capture(self.f, args, self.has_aux)
         _compare(self._structure, _structure(tr))
 
     def __repr__(self) -> str:
@@ -906,6 +944,7 @@ def compile(  # noqa: A001 - autograd.compile, as torch.compile
     argnums: int | Sequence[int] | None = None,
     exact: bool = True,
     skip_zeros: bool = True,
+    has_aux: bool = False,
 ) -> CompiledFunction:
     """Trace ``f(*example_args)`` and compile the listing into a function of new arguments.
 
@@ -926,7 +965,7 @@ def compile(  # noqa: A001 - autograd.compile, as torch.compile
     That changes no result, because the program first checks that every value those products use is
     finite (0 * inf would be nan, and the engine multiplies). It roughly halves an MLP step.
     """
-    tr = _capture(f, example_args)
+    tr = _capture(f, example_args, has_aux)
     listing = _listing(tr, _wrt_leaves(tr, argnums), SymbolMaths(rules.FLOAT, exact), skip_zeros)
     compiled = CompiledFunction(f, listing, tr, argnums)
     compiled.specialised = _specialisation(compiled, example_args)

@@ -615,3 +615,20 @@ def test_the_readme_shows_the_listing_that_trace_prints():
     shown = re.search(r"```text\n(def forward_backward.*?)```", readme, flags=re.S).group(1)
     printed = str(autograd.trace(lambda x, w: (x * w).tanh(), Value(0.5, label="x"), Value(-1.2, label="w")))
     assert shown == printed
+
+
+def test_has_aux_returns_the_predictions_the_loss_was_computed_from(moons):
+    X, y = moons[0][:10], moons[1][:10]
+    model = nn.MLP(2, [4, 1], seed=2)
+
+    def loss_and_scores(X, y):
+        scores = [model(x) for x in X]
+        return nn.hinge_loss(scores, y), scores
+
+    compiled = autograd.compile(loss_and_scores, X, y, argnums=0, has_aux=True)
+    (value, scores), g_X = compiled(X, y)
+    out, expected_scores = loss_and_scores(X, y)
+    assert value == out.data and scores == [s.data for s in expected_scores]
+    assert len(g_X) == 10 and len(g_X[0]) == 2
+    with pytest.raises(ValueError, match="aux output 0"):
+        autograd.compile(lambda x: (x * 2.0, x * 3.0), 1.0, has_aux=True)
