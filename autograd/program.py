@@ -54,7 +54,7 @@ from numbers import Real
 from typing import Any
 
 from autograd import graph, rules
-from autograd.value import CONSTANT, RESULT, Value
+from autograd.value import CONSTANT, RESULT, Value, enable_grad
 
 __all__ = ["CompiledFunction", "Line", "Listing", "SpecialisationWarning", "TraceMismatch", "compile", "trace"]
 
@@ -415,7 +415,8 @@ def _capture(f: Callable[..., Value], example_args: tuple, has_aux: bool = False
         else:
             leaves.append(Value(x))
     args = [_unflatten(tree, leaves) for tree in trees]
-    root = f(*args)
+    with enable_grad():  # tracing records the graph even when called inside no_grad()
+        root = f(*args)
     aux, aux_tree = None, None
     if has_aux:
         if not (isinstance(root, tuple) and len(root) == 2):

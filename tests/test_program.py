@@ -632,3 +632,9 @@ def test_has_aux_returns_the_predictions_the_loss_was_computed_from(moons):
     assert len(g_X) == 10 and len(g_X[0]) == 2
     with pytest.raises(ValueError, match="aux output 0"):
         autograd.compile(lambda x: (x * 2.0, x * 3.0), 1.0, has_aux=True)
+
+
+def test_tracing_inside_no_grad_still_records_the_graph():
+    with autograd.no_grad():
+        compiled = autograd.compile(lambda x: x * x, 3.0)
+    assert compiled(4.0) == (16.0, (8.0,))
