@@ -638,3 +638,32 @@ def test_tracing_inside_no_grad_still_records_the_graph():
     with autograd.no_grad():
         compiled = autograd.compile(lambda x: x * x, 3.0)
     assert compiled(4.0) == (16.0, (8.0,))
+
+
+def test_one_compiled_step_serves_every_minibatch_of_the_same_size(moons):
+    # How nn.fit can use compile: the batch (inputs and targets) are arguments, the parameters are
+    # captured; one program per batch size; each step's losses equal the interactive ones exactly.
+    X, y = moons
+    models = [nn.MLP(2, [8, 8, 1], seed=5) for _ in range(2)]
+    optimizers = [nn.SGD(m.parameters(), lr=0.05) for m in models]
+
+    def batch_loss(model, params):
+        return lambda Xb, yb: nn.hinge_loss([model(x) for x in Xb], yb) + 1e-4 * autograd.dot(params, params)
+
+    compiled = autograd.compile(batch_loss(models[1], optimizers[1].params), X[:25], y[:25], argnums=())
+    assert compiled.specialised is None
+    rng = random.Random(0)
+    for _ in range(3):
+        order = list(range(len(X)))
+        rng.shuffle(order)
+        for start in range(0, len(order), 25):
+            Xb, yb = [X[i] for i in order[start : start + 25]], [y[i] for i in order[start : start + 25]]
+            out = batch_loss(models[0], optimizers[0].params)(Xb, yb)
+            optimizers[0].zero_grad()
+            out.backward()
+            optimizers[0].step()
+            optimizers[1].zero_grad()
+            value, _ = compiled(Xb, yb)
+            optimizers[1].step()
+            assert value == out.data
+    assert [p.data for p in models[0].parameters()] == [p.data for p in models[1].parameters()]
