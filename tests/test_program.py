@@ -563,6 +563,9 @@ def test_golden_listing_of_the_seed_network_first_lines():
     assert forward[1] == "v10 = v8 + v9  # z1"
     assert forward[2] == "v11 = (0.0 if v10 < 0.0 else v10)  # h1"
     assert "g_v10 += (0.0 if v11 <= 0.0 else g_v11)  # dL/dz1 += dh1/dz1 * dL/dh1" in listing.backward
+    # the lines notebook 05 quotes: the sigmoid's s (1 - s), and dL/dw0.0.0 += x1 * dL/ds1
+    assert "g_v21 += v22 * (1.0 - v22) * g_v22  # dL/dz += do/dz * dL/do" in listing.backward
+    assert "g_v2 += v5 * g_v8  # dL/dw0.0.0 += ds1/dw0.0.0 * dL/ds1" in listing.backward
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
