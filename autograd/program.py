@@ -223,12 +223,18 @@ class SymbolMaths:
         terms = [_sym(x) for x in xs]
         if len(terms) == 1:
             return terms[0]
+        if len(terms) > _LONGEST_CHAIN:  # Python's compiler recurses once per + of a chain: a loop instead
+            self.bind("add_in_order", _add_in_order)
+            return Sym(f"add_in_order({_argument(tuple(terms))})", _ATOM)
         # t1 + t2 + ... added left to right; a term that binds less tightly than + is bracketed
         return Sym(" + ".join([_operand(terms[0], _SUM)] + [_operand(t, _SUM + 1) for t in terms[1:]]), _SUM)
 
     def dot(self, ws: Sequence[Any], xs: Sequence[Any]) -> Sym:
         if self.exact:
             return self._call("dot", (tuple(ws), tuple(xs)))
+        if len(ws) > _LONGEST_CHAIN:  # as in sum
+            self.bind("dot_in_order", _dot_in_order)
+            return Sym(f"dot_in_order({_argument(tuple(ws))}, {_argument(tuple(xs))})", _ATOM)
         products = [f"{_operand(_sym(w), _PRODUCT)} * {_operand(_sym(x), _PRODUCT + 1)}" for w, x in zip(ws, xs)]
         return Sym(" + ".join(products), _SUM if len(products) > 1 else _PRODUCT)
 
@@ -250,6 +256,25 @@ class SymbolMaths:
             raise ValueError(f"trace: the function name {name!r} cannot be used in generated code")
         if self.functions.setdefault(name, function) is not function:
             raise ValueError(f"trace: two different functions want the name {name!r}")
+
+
+_LONGEST_CHAIN = 256  # terms written as one chain of + (CPython's compiler fails near 3,000)
+
+
+def _add_in_order(terms: tuple[float, ...]) -> float:
+    """t1 + t2 + ... + tn, left to right: what a chain of + computes, for chains too long to write."""
+    total = terms[0]
+    for term in terms[1:]:
+        total += term
+    return total
+
+
+def _dot_in_order(ws: tuple[float, ...], xs: tuple[float, ...]) -> float:
+    """w1 * x1 + w2 * x2 + ..., left to right (see `_add_in_order`)."""
+    total = ws[0] * xs[0]
+    for w, x in zip(ws[1:], xs[1:]):
+        total += w * x
+    return total
 
 
 def _argument(x: Any) -> str:

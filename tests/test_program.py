@@ -670,3 +670,18 @@ def test_one_compiled_step_serves_every_minibatch_of_the_same_size(moons):
             optimizers[1].step()
             assert value == out.data
     assert [p.data for p in models[0].parameters()] == [p.data for p in models[1].parameters()]
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_sums_and_dots_of_thousands_of_terms_compile(exact):
+    def f(*xs):
+        return autograd.sum([x * x for x in xs]) + autograd.dot(list(xs), list(reversed(xs)))
+
+    numbers = [math.sin(i) for i in range(5000)]
+    compiled = autograd.compile(f, *numbers, exact=exact)
+    value, grads = compiled(*numbers)
+    expected_value, expected_grads = interactive(f, *numbers)
+    if exact:
+        assert value == expected_value and list(grads) == expected_grads
+    else:
+        assert value == pytest.approx(expected_value, rel=1e-12) and list(grads) == pytest.approx(expected_grads)
