@@ -685,3 +685,13 @@ def test_sums_and_dots_of_thousands_of_terms_compile(exact):
         assert value == expected_value and list(grads) == expected_grads
     else:
         assert value == pytest.approx(expected_value, rel=1e-12) and list(grads) == pytest.approx(expected_grads)
+
+
+def test_a_chain_thousands_of_nodes_deep_compiles():
+    def f(x):
+        for _ in range(3000):
+            x = (x * 0.999 + 0.001).tanh()
+        return x
+
+    value, (grad,) = autograd.compile(f, 0.5)(0.25)
+    assert (value, [grad]) == interactive(f, 0.25)
