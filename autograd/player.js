@@ -297,6 +297,7 @@ function chainrulePlayer(root, data, options) {
   var quizLabel = make("label", "crw-quiz-toggle");
   var quizBox = make("input");
   quizBox.type = "checkbox";
+  quizBox.checked = !!data.quiz;
   quizLabel.appendChild(quizBox);
   quizLabel.appendChild(doc.createTextNode(" quiz: predict each gradient before it is shown"));
   var quizScore = make("span", "crw-quiz-score", "");

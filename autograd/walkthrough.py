@@ -91,9 +91,13 @@ class Walkthrough:
 
     view: "graph" (every operation, one frame per edge) or a registered view such as nn's
     "network" (one circle per neuron, stepped neuron by neuron; available once `nn` is imported).
+    quiz: start the player in quiz mode (predict each gradient before the step shows it; the page
+    says right or wrong with the worked product and keeps a score). Every player can switch it on.
     """
 
-    def __init__(self, root: Value, forward: bool = True, max_nodes: int = 500, view: str = "graph") -> None:
+    def __init__(
+        self, root: Value, forward: bool = True, max_nodes: int = 500, view: str = "graph", quiz: bool = False
+    ) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Walkthrough needs a Value, got {type(root).__name__}")
         if view != "graph" and view not in VIEWS:
@@ -101,6 +105,7 @@ class Walkthrough:
             raise ValueError(f"unknown Walkthrough view {view!r}{hint}; known: {', '.join(['graph', *VIEWS])}")
         self.root = root
         self.view = view
+        self.quiz = bool(quiz)
         order = graph.topological_order(root)
         ids = graph.node_ids(order)  # the drawing's element ids are made from the same numbering
         names = graph.node_names(root)
@@ -269,6 +274,7 @@ class Walkthrough:
                 for i, f in enumerate(self.frames)
             ],
             "nudges": self._nudges(),
+            "quiz": getattr(self, "quiz", False),
             "colours": {"active": ACTIVE, "receiving": RECEIVING, "edge": HIGHLIGHT},
             "legend": LEGENDS["graph" if getattr(self, "view", "graph") == "graph" else "network"],
             "note": self._note(),

@@ -42,7 +42,9 @@ def test_untrusted_first_open_shows_a_picture_and_the_steps_then_run_all_makes_t
     page.screenshot(path=str(tmp_path / "untrusted.png"))
     outputs = outputs_of(page)
     pictures = [o for o in outputs if o["images"]]
-    assert len(pictures) == 2  # the player and the widget, each as a picture with its step list
+    assert len(pictures) == 3  # the player, the widget and the quiz player, each as a picture with its step list
+    quiz = pictures.pop()  # the quiz practises on a smaller graph, o = tanh(x1*w1 + x2*w2 + b)
+    assert quiz["images"][0]["natural"] > 500 and "Start at the output: ∂o/∂o = 1" in quiz["text"]
     for output in pictures:
         image = output["images"][0]
         assert image["natural"] > 1000 and image["shown"] == pytest.approx(image["natural"], abs=1)  # natural size

@@ -100,3 +100,17 @@ def test_quiz_mode_right_and_wrong_answers_and_the_score_in_the_saved_player(bro
     assert "crw-nudge-agrees" in page.get_attribute(".crw-nudge-result", "class")
     assert problems == [] and requests == [path.as_uri()]
     page.close()
+
+
+def test_notebook_02_shows_a_player_in_quiz_mode():
+    import json
+    from pathlib import Path
+
+    notebook = json.loads(
+        (Path(__file__).resolve().parents[1] / "notebooks" / "02_backprop_step_through.ipynb").read_text()
+    )
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    quiz = [c for c in code if "quiz=True" in "".join(c["source"])]
+    assert len(quiz) == 1
+    page = "".join(quiz[0]["outputs"][0]["data"]["text/html"])
+    assert '"quiz":true' in page and '"question":{"ask":"∂o/∂w1"' in page and '"nudges":[{' in page
