@@ -36,6 +36,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from autograd import no_grad
 from autograd.files import atomic_write
 from nn.train import History, Run, Snapshot
 
@@ -96,8 +97,8 @@ def draw_frame(fig, history: History, run: Run, upto: int | None = None) -> None
         net.axis("off")
         net.imshow(matplotlib.image.imread(io.BytesIO(picture), format="png"))
         net.set_title(
-            "the network on sample 1: edge colour = sign of the weight (blue +, magenta -), width = |w|; "
-            "each neuron's output, ∂L/∂output and δ for that sample's loss",
+            "the network on the sample with the largest loss: weights blue +, magenta −, width |w|; "
+            "neurons: output, ∂L/∂output, δ",
             fontsize=9,
         )
     fig.subplots_adjust(left=0.06, right=0.94, bottom=0.04 if picture is not None else 0.14, top=0.93, wspace=0.3,
@@ -116,8 +117,9 @@ def status_text(history: History, run: Run, upto: int | None = None) -> str:
 
 
 def network_png(run: Run) -> bytes | None:
-    """The model's network diagram (`model.diagram`) on the first sample, as a PNG: weights by sign
-    and size, each neuron's output, and the gradients of that sample's loss (None without a diagram).
+    """The model's network diagram (`model.diagram`) on the sample with the largest loss, as a PNG:
+    weights by sign and size, each neuron's output, and the gradients of that sample's loss (None
+    when the model has no diagram).
 
     The parameters' gradients (the last step's, which the optimizer used) are put back afterwards.
     """
@@ -127,9 +129,12 @@ def network_png(run: Run) -> bytes | None:
     params = run.params
     saved = [p.grad for p in params]
     try:
+        with no_grad():  # the sample the model gets least right: its gradients are the most telling
+            losses = [run.loss([run.model(list(x))], [t]).data for x, t in zip(run.X, run.y)]
+        worst = max(range(len(losses)), key=losses.__getitem__)
         for p in params:
             p.grad = 0.0
-        sample_loss = run.loss([run.model(list(run.X[0]))], [run.y[0]])
+        sample_loss = run.loss([run.model(list(run.X[worst]))], [run.y[worst]])
         sample_loss.backward()
         graph = diagram(loss=sample_loss, rankdir="TB", legend=False, labels=False)
         return graph.picture("png", dpi=DPI)

@@ -148,6 +148,8 @@ def test_the_network_panel_is_the_model_diagram_and_leaves_the_last_steps_gradie
     fig = live.new_figure(history._run)
     live.draw_frame(fig, history, history._run)
     assert len(fig.axes) == 4  # loss, its accuracy twin, decision boundary, network
-    assert fig.axes[0].get_title() == live.status_text(history, history._run) == (
-        f"epoch 2/2 · loss {history.loss[-1]:.4f} · accuracy {history.accuracy[-1]:.0%}"
+    assert (
+        fig.axes[0].get_title()
+        == live.status_text(history, history._run)
+        == (f"epoch 2/2 · loss {history.loss[-1]:.4f} · accuracy {history.accuracy[-1]:.0%}")
     )
