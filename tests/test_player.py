@@ -348,7 +348,10 @@ def test_notebooks_nbconvert_html_without_scripts_shows_the_picture_and_steps(br
     page = context.new_page()
     page.goto(page_path.as_uri())
     statics = page.query_selector_all(".crw-static")
-    assert len(statics) == 2  # the player and the widget
+    assert len(statics) == 3  # the player, the widget and the quiz player
+    quiz = statics.pop()  # the quiz practises on a smaller graph, o = tanh(x1*w1 + x2*w2 + b)
+    assert quiz.query_selector("img").evaluate("i => i.naturalWidth") > 500
+    assert "Start at the output: ∂o/∂o = 1" in quiz.inner_text()
     for static in statics:
         image = static.query_selector("img")
         assert image.evaluate("i => i.naturalWidth") > 1000
