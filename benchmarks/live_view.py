@@ -1,7 +1,7 @@
 """What the live training view costs: `fit` on moons with MLP(2, [16, 16, 1]), plain and with
 ``live=True`` at the default refresh, interleaved. The view draws in the training thread, throttled
-by time (at most every `refresh` seconds, and only while drawing has used at most 1/5 of the time
-spent training), so training should slow by well under 25%.
+by time (at most every `refresh` seconds, and after the first picture only while drawing has used at
+most 1/5 of the time spent training); the first picture and the final frame are not budgeted.
 
 Run outside Jupyter, the view is driven exactly as in a notebook (its widgets are built and updated;
 nothing displays them). Prints a table; --json writes the numbers.

@@ -15,9 +15,10 @@ for nothing these few buttons need).
 How it stays cheap: drawing happens in the training thread between epochs (never while the model
 changes) and is throttled by time. A picture is drawn only when `refresh` seconds have passed since
 the last one AND the time spent drawing, counting this picture at the cost of the last one, stays
-within `DRAW_BUDGET` (1/5) of the time spent training: however slow a picture is for a large
-model, the view takes at most about a fifth of the training time (plus the final frame). The epoch
-text is updated every epoch (a few bytes).
+within `DRAW_BUDGET` (1/5) of the time spent training: after the first picture, however slow a
+picture is for a large model, drawing takes at most about a fifth of the training time. The first
+picture (whose cost is not known before it is drawn) and the final frame come on top of that. The
+epoch text is updated every epoch (a few bytes).
 
 When training ends the widget is replaced, in the same output, by a PNG of the final frame: a saved
 notebook then shows a picture on its first (untrusted) open, not controls without a kernel.
