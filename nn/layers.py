@@ -97,6 +97,9 @@ class Neuron(Module):
             yield f"w.{i}", wi
         yield "b", self.b
 
+    def architecture(self) -> dict:
+        return {"type": "Neuron", "nin": len(self.w), "activation": self.activation}
+
     def __repr__(self) -> str:
         return f"Neuron(nin={len(self.w)}, activation={self.activation!r})"
 
@@ -154,6 +157,9 @@ class Layer(Module):
         for i, neuron in enumerate(self.neurons):
             for name, p in neuron.named_parameters():
                 yield f"neurons.{i}.{name}", p
+
+    def architecture(self) -> dict:
+        return {"type": "Layer", "nin": self.nin, "nout": self.nout, "activation": self.activation}
 
     def __repr__(self) -> str:
         return f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r})"
@@ -221,6 +227,9 @@ class MLP(Module):
         from nn.torch_bridge import mlp_to_torch
 
         return mlp_to_torch(self)
+
+    def architecture(self) -> dict:
+        return {"type": "MLP", "layers": [layer.architecture() for layer in self.layers]}
 
     def __repr__(self) -> str:
         lines = [f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers)]

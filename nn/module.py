@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 from collections.abc import Iterator, Mapping
-from pathlib import Path
+from numbers import Real
 
 from autograd import Value
 from autograd.files import atomic_write
@@ -59,6 +60,12 @@ class Module:
 
     def load_state_dict(self, state: Mapping[str, float]) -> None:
         """Set every parameter from `state`; on any problem raise ValueError and change nothing."""
+        values = self._checked_state(state)
+        for name, p in self.named_parameters():  # everything checked: now change the model
+            p.data = values[name]
+
+    def _checked_state(self, state: Mapping[str, float]) -> dict[str, float]:
+        """`state` as floats after checking it fits this model; the model is not touched."""
         if not isinstance(state, Mapping):
             raise TypeError(f"state must be a mapping of parameter names to numbers, got {type(state).__name__}")
         params = dict(self.named_parameters())
@@ -74,32 +81,122 @@ class Module:
                 f"state does not fit this {type(self).__name__} ({len(params)} parameters, the state has "
                 f"{len(state)}; wrong shape?): " + "; ".join(problems)
             )
-        for name, value in state.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise ValueError(f"parameter {name!r} must be a finite number, got {value!r}")
-        for name, p in params.items():  # everything checked: now change the model
-            p.data = float(state[name])
+        return {name: _finite_number(name, value) for name, value in state.items()}
+
+    def architecture(self) -> dict:
+        """What the model is, apart from its numbers (kind, sizes, activations), ready for JSON.
+
+        `save()` records it and `load()` refuses a file whose architecture differs. Subclasses
+        with settings of their own extend it.
+        """
+        return {"type": type(self).__name__}
+
+    def _document(self) -> dict:
+        return {
+            "format": FILE_FORMAT,
+            "version": FILE_VERSION,
+            "model": repr(self),
+            "architecture": self.architecture(),
+            "state": self.state_dict(),
+        }
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the parameters to `path` as JSON, atomically: a crash never leaves half a file."""
-        path = Path(path)
-        document = {"format": FILE_FORMAT, "version": FILE_VERSION, "model": repr(self), "state": self.state_dict()}
-        atomic_write(path, json.dumps(document, indent=1))
+        """Write the architecture and parameters to `path` as JSON, with `atomic_write`.
+
+        A reader or a crash (even ``kill -9``) sees the old file or the new one, never half of one;
+        an existing file keeps its permissions, a symbolic link is followed, and anything but a
+        regular file is refused (see `autograd.files`).
+        """
+        atomic_write(path, json.dumps(self._document(), indent=1))
 
     def load(self, path: str | os.PathLike[str]) -> None:
-        """Load parameters saved by `save()` into this model, in place; the model is unchanged on error."""
-        text = Path(path).read_text(encoding="utf-8")
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{path} is not a valid chainrule model file (truncated or corrupted?): {error}") from None
+        """Load parameters saved by `save()` into this model, in place.
+
+        Every problem with the file (not JSON, nested too deeply, far too large, numbers out of
+        range, a different architecture, missing or extra parameters) raises ValueError saying
+        what is wrong, and the model is unchanged. A missing file raises FileNotFoundError.
+        """
+        document = _read_document(path, limit=65_536 + 4 * len(json.dumps(self._document())))
         if not isinstance(document, dict) or document.get("format") != FILE_FORMAT or "state" not in document:
             raise ValueError(f"{path} is not a chainrule model file (expected format {FILE_FORMAT!r})")
         if document.get("version") != FILE_VERSION:
             raise ValueError(
                 f"{path} has file version {document.get('version')!r}; this chainrule reads {FILE_VERSION}"
             )
-        self.load_state_dict(document["state"])
+        try:
+            values = self._checked_state(document["state"])
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"{path}: {error}") from None
+        if "architecture" in document:  # files written before architectures were recorded have none
+            difference = _first_difference(document["architecture"], self.architecture(), "")
+            if difference:
+                raise ValueError(f"{path} was saved from a different model: {difference}")
+        self.load_state_dict(values)
+
+
+def _read_document(path: str | os.PathLike[str], limit: int) -> object:
+    """The JSON document in `path`, read at most `limit` bytes far; ValueError for anything malformed."""
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path} is not a regular file")
+    with open(path, "rb") as f:
+        raw = f.read(limit + 1)
+    if len(raw) > limit:
+        raise ValueError(
+            f"{path} is larger than {limit:,} bytes, far larger than this model's file could be; not a model file?"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path} is not a chainrule model file: not UTF-8 text ({error.reason} at byte "
+                         f"{error.start})") from None  # fmt: skip
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError(f"{path} is not a chainrule model file: its JSON is nested too deeply") from None
+    except ValueError as error:  # JSONDecodeError, or an integer with thousands of digits
+        raise ValueError(f"{path} is not a valid chainrule model file (truncated or corrupted?): {error}") from None
+
+
+def _finite_number(name: str, value: object) -> float:
+    """A parameter's value from a state dict, as a float; ValueError naming the parameter otherwise."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise ValueError(f"parameter {name!r} must be a finite number, got {type(value).__name__}: {value!r:.60}")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"parameter {name!r} must be a finite number, got {_short(value)}")
+    return number
+
+
+def _short(value: object) -> str:
+    text = repr(value) if not isinstance(value, int) or value.bit_length() < 200 else str(value)[:12] + "..."
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _first_difference(saved: object, model: object, where: str) -> str:
+    """Where two architecture descriptions first differ, in words; "" when they are the same."""
+    if isinstance(saved, dict) and isinstance(model, dict):
+        for key in sorted(set(saved) | set(model), key=str):
+            if key not in saved or key not in model:
+                return f"{where + str(key)!r} is only in the {'model' if key in model else 'file'}"
+            difference = _first_difference(saved[key], model[key], f"{where}{key}.")
+            if difference:
+                return difference
+        return ""
+    if isinstance(saved, list) and isinstance(model, list):
+        if len(saved) != len(model):
+            return f"{where.rstrip('.') or 'the model'} has {len(saved)} entries in the file, {len(model)} here"
+        for i, (a, b) in enumerate(zip(saved, model)):
+            difference = _first_difference(a, b, f"{where}{i}.")
+            if difference:
+                return difference
+        return ""
+    if saved != model:
+        return f"{where.rstrip('.')} is {_short(saved)} in the file but {_short(model)} in this model"
+    return ""
 
 
 def short_label(name: str) -> str:
