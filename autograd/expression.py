@@ -62,22 +62,28 @@ class ExpressionError(ValueError):
     """An expression or binding that is not allowed; the message says what and where."""
 
 
+def _short(text: str, limit: int = 40) -> str:
+    """`text` quoted, shortened to `limit` characters, so an error message stays one readable line."""
+    return repr(text) if len(text) <= limit else repr(text[: limit - 3] + "...") + f" ({len(text):,} characters)"
+
+
 def parse_bindings(items: list[str]) -> dict[str, float]:
     """``["x=0.5", "w=-1.2"]`` to ``{"x": 0.5, "w": -1.2}``, with clear errors."""
     bindings: dict[str, float] = {}
     for item in items:
+        shown = _short(item)
         name, sep, text = item.partition("=")
         name = name.strip()
         if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise ExpressionError(f"bad binding {item!r}: write name=number, e.g. x=0.5")
+            raise ExpressionError(f"bad binding {shown}: write name=number, e.g. x=0.5")
         if name in FUNCTIONS:
-            raise ExpressionError(f"bad binding {item!r}: {name!r} is a function name")
+            raise ExpressionError(f"bad binding {shown}: {name!r} is a function name")
         try:
             value = float(text)
         except ValueError:
-            raise ExpressionError(f"bad binding {item!r}: {text.strip()!r} is not a number") from None
+            raise ExpressionError(f"bad binding {shown}: {_short(text.strip())} is not a number") from None
         if not math.isfinite(value):
-            raise ExpressionError(f"bad binding {item!r}: the number must be finite")
+            raise ExpressionError(f"bad binding {shown}: the number must be finite (at most about 1.8e308)")
         bindings[name] = value
     return bindings
 
@@ -114,6 +120,11 @@ def _build(node: ast.AST, inputs: dict[str, Value]) -> Value | int | float:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise ExpressionError(f"only numbers are allowed as literals, got {node.value!r} {_where(node)}")
+        try:
+            float(node.value)
+        except OverflowError:  # an integer with hundreds of digits
+            digits = _short(str(node.value), 20)
+            raise ExpressionError(f"the number {digits} is too large for a float {_where(node)}") from None
         return node.value
     if isinstance(node, ast.Name):
         if node.id in inputs:
