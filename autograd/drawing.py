@@ -240,7 +240,7 @@ def draw(
                 style.update(fillcolor=CHECK_COLOURS[checks[node].status], tooltip=checks[node].explain())
             if element_ids:
                 style["id"] = f"n_{ids[node]}"
-            target.node(ids[node], label, **style)
+            target.node(ids[node], graphviz.nohtml(label), **style)
             if node.parents:
                 op_id = {"id": f"n_{ids[node]}op"} if element_ids else {}
                 if show_local_grads:
@@ -248,7 +248,7 @@ def draw(
                     target.node(f"{ids[node]}op", label, shape="plain", style="", **op_id)
                     continue
                 op_style = {"shape": "ellipse", "fillcolor": OP_FILL, "fontsize": "12", "margin": "0.02"}
-                target.node(f"{ids[node]}op", node.op, **op_style, **op_id, **_mark(node in marked))
+                target.node(f"{ids[node]}op", dot_text(node.op), **op_style, **op_id, **_mark(node in marked))
 
     for group, nodes in groups.items():
         if not group:
@@ -271,7 +271,7 @@ def draw(
             head = op_id
             if show_local_grads:  # the local derivative is written at the port the edge enters
                 head = f"{op_id}:p{i}:{PORT_SIDE[rankdir]}"
-                attrs["tooltip"] = f"d{names[node]}/d{names[parent]} = {local_grad:.6g}"
+                attrs["tooltip"] = dot_text(f"d{names[node]}/d{names[parent]} = {local_grad:.6g}")
             g.edge(ids[parent], head, **attrs)
     return g
 
@@ -294,7 +294,7 @@ def _op_table(node: Value, rankdir: str, marked: bool, marked_parents: set[Value
         colour = f' color="{HIGHLIGHT}"' if node.parents[i] in marked_parents else ""
         grad = html.escape(number(node.local_grads[i]).strip())
         cells.append(f'<td port="p{i}"{colour}><font point-size="10">{grad}</font></td>')
-    name = f'<font point-size="12">{html.escape(node.op)}</font>'
+    name = f'<font point-size="12">{html.escape(visible(node.op))}</font>'
     if rankdir in ("LR", "RL"):  # ports in a column, the name beside them
         rows = [f"<tr>{cell}</tr>" for cell in cells]
         side = f'<td rowspan="{len(cells)}" bgcolor="{OP_FILL}">{name}</td>'
@@ -326,14 +326,15 @@ def _draw_collapsed(order, level, rankdir, show_data, show_grad, max_nodes) -> G
         if isinstance(item, str):
             out = outputs[item]
             title = f"layer {item}" if level == "layer" else group_title(item)
-            lines = [title, f"{out.op or 'value'}"]
+            lines = [title, dot_text(out.op or "value")]
             if show_data:
                 lines.append(f"data {number(out.data)}")
             if show_grad:
                 lines.append(f"grad {number(_grad_number(out))}")
-            g.node(ids[item], "\n".join(lines), shape="box3d", fillcolor="#fde2b8", color="#b8741a")
+            g.node(ids[item], graphviz.nohtml("\n".join(lines)), shape="box3d", fillcolor="#fde2b8", color="#b8741a")
         else:
-            g.node(ids[item], _value_label(item, show_data, show_grad), **_value_style(item, False, False, 1.0))
+            label = graphviz.nohtml(_value_label(item, show_data, show_grad))
+            g.node(ids[item], label, **_value_style(item, False, False, 1.0))
     seen = set()
     for node in order:
         target = owner[node] or node
@@ -360,8 +361,24 @@ def _check_size(size: int, max_nodes: int) -> None:
         )
 
 
+def dot_text(text: str) -> str:
+    """Any text (a label, an operation's name) as DOT label text that Graphviz shows exactly as written.
+
+    Backslashes are doubled (Graphviz would read ``\\N`` or ``\\l`` as commands), ``&`` is written
+    ``&amp;`` (Graphviz decodes entities such as ``&lt;``), control characters
+    are shown as escapes such as ``\\x1b`` (they are not allowed in SVG), and the text is never
+    taken for an HTML-like label; `graphviz` quotes the double quotes.
+    """
+    return graphviz.nohtml(visible(text).replace("\\", "\\\\").replace("&", "&amp;"))  # Graphviz reads &amp; as &
+
+
+def visible(text: str) -> str:
+    """`text` with control characters (not allowed in SVG) written as escapes such as ``\\x1b``."""
+    return "".join(c.encode("unicode_escape").decode("ascii") if c < " " or c == "\x7f" else c for c in text)
+
+
 def _value_label(node: Value, show_data: bool, show_grad: bool, name: str = "") -> str:
-    title = node.label or (name if node.kind != "constant" else "")
+    title = dot_text(node.label or (name if node.kind != "constant" else ""))
     lines = [title] if title else []
     if show_data or node.kind == "constant":
         lines.append(f"data {number(node.data)}")

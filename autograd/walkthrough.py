@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograd import graph, player
-from autograd.drawing import HIGHLIGHT, Graph, number
+from autograd.drawing import HIGHLIGHT, Graph, _check_size, number
 from autograd.files import atomic_write
 from autograd.graph import fmt
 from autograd.nudging import nudge_all
@@ -107,6 +107,8 @@ class Walkthrough:
         self.view = view
         self.quiz = bool(quiz)
         order = graph.topological_order(root)
+        if view == "graph":  # refuse a graph too large to draw before any step touches a gradient
+            _check_size(len(order) + sum(1 for node in order if node.parents), max_nodes)
         ids = graph.node_ids(order)  # the drawing's element ids are made from the same numbering
         names = graph.node_names(root)
         self.forward_steps = forward_steps(root) if forward else []
