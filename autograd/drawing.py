@@ -294,7 +294,8 @@ def _op_table(node: Value, rankdir: str, marked: bool, marked_parents: set[Value
         colour = f' color="{HIGHLIGHT}"' if node.parents[i] in marked_parents else ""
         grad = html.escape(number(node.local_grads[i]).strip())
         cells.append(f'<td port="p{i}"{colour}><font point-size="10">{grad}</font></td>')
-    name = f'<font point-size="12">{html.escape(visible(node.op))}</font>'
+    op = html.escape(visible(node.op)).replace("\\", "\\\\")  # Graphviz reads \\G even in HTML labels
+    name = f'<font point-size="12">{op}</font>'
     if rankdir in ("LR", "RL"):  # ports in a column, the name beside them
         rows = [f"<tr>{cell}</tr>" for cell in cells]
         side = f'<td rowspan="{len(cells)}" bgcolor="{OP_FILL}">{name}</td>'
