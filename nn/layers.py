@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from numbers import Integral
 
 import autograd
 from autograd import PARAMETER, Value
@@ -54,15 +55,17 @@ def initial_weights(nin: int, nout: int, activation: str, rng: random.Random) ->
 
 
 def _check_size(name: str, n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
         raise ValueError(f"{name} must be a positive int, got {n!r}")
-    return n
+    return int(n)  # numpy's integers too
 
 
 def _as_inputs(x: Inputs, nin: int, who: str) -> list[Value]:
     """Check the input length and make plain numbers into input leaves labelled x1, x2, ..."""
-    if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+    if isinstance(x, (str, bytes, Mapping)) or not (hasattr(x, "__len__") and hasattr(x, "__getitem__")):
         raise TypeError(f"{who} takes a sequence of {nin} numbers or Values, got {type(x).__name__}")
+    if getattr(x, "ndim", 1) != 1:  # a numpy array must be one sample: a row
+        raise ValueError(f"{who} takes one sample, a 1-D sequence of {nin} numbers, got an array of shape {x.shape}")
     if len(x) != nin:
         raise ValueError(f"{who} expected {nin} inputs, got {len(x)}")
     return [xi if isinstance(xi, Value) else Value(xi, f"x{i + 1}") for i, xi in enumerate(x)]
@@ -120,7 +123,7 @@ class Layer(Module):
         cls, weights: Sequence[Sequence[Number]], biases: Sequence[Number], activation: str = "relu"
     ) -> Layer:
         """A layer with exactly these numbers: `weights[j]` are neuron j's weights, `biases[j]` its bias."""
-        if not weights or len(weights) != len(biases):
+        if len(weights) == 0 or len(weights) != len(biases):
             raise ValueError(
                 f"from_weights needs one bias per row of weights, got {len(weights)} rows and {len(biases)} biases"
             )
@@ -183,7 +186,7 @@ class MLP(Module):
         seed: int | random.Random | None = None,
     ) -> None:
         _check_size("nin", nin)
-        if isinstance(nouts, (int, str)) or not nouts:
+        if isinstance(nouts, (Integral, str)) or not hasattr(nouts, "__len__") or len(nouts) == 0:
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
         _check_activation(activation)
         _check_activation(output_activation)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from numbers import Real
 
 from autograd import Value
 
@@ -17,7 +18,7 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
         if not all(isinstance(p, Value) for p in self.params):
             raise TypeError(f"{type(self).__name__} needs Values, e.g. model.parameters()")
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr >= 0:
+        if isinstance(lr, bool) or not isinstance(lr, Real) or not lr >= 0:
             raise ValueError(f"learning rate must be a number >= 0, got {lr!r}")
         self.lr = float(lr)
 

@@ -11,6 +11,7 @@ import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import autograd
 from autograd import Value
@@ -207,16 +208,18 @@ def fit(
     """
     if len(X) != len(y):
         raise ValueError(f"fit got {len(X)} samples in X but {len(y)} targets in y")
-    if not X:
+    if len(X) == 0:  # not `if not X`: X may be a numpy array
         raise ValueError("fit needs at least one sample")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+    if isinstance(epochs, bool) or not isinstance(epochs, Integral) or epochs < 0:
         raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
-    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, Integral)
+                                   or batch_size < 1):  # fmt: skip
         raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
     if compile not in (None, True, False):
         raise ValueError(f"compile must be True, False or None, got {compile!r}")
     if isinstance(refresh, bool) or not isinstance(refresh, (int, float)) or not refresh > 0:
         raise ValueError(f"refresh must be a number of seconds > 0, got {refresh!r}")
+    epochs, batch_size = int(epochs), None if batch_size is None else int(batch_size)
     is_right = accuracy or ACCURACY_RULES.get(loss)
     history = History()
     interactive = _InteractiveStep(model, X, y, loss, optimizer, l2, is_right)
@@ -309,7 +312,7 @@ class _InteractiveStep:
             self.optimizer.zero_grad()
             batch_loss.backward()
             self.optimizer.step()
-            right = sum(self.is_right(p, t) for p, t in zip(predictions, targets)) if self.is_right else 0
+            right = int(sum(bool(self.is_right(p, t)) for p, t in zip(predictions, targets))) if self.is_right else 0
             value = batch_loss.data
             del predictions, batch_loss  # freed here, by reference counting, while the collector is off
         return value, right
@@ -378,7 +381,7 @@ class _CompiledStep:
         it.optimizer.step()
         right = 0
         if it.is_right:
-            right = sum(it.is_right(p, t) for p, t in zip(_predictions(outputs, shape), targets))
+            right = int(sum(bool(it.is_right(p, t)) for p, t in zip(_predictions(outputs, shape), targets)))
         return value, right
 
     def _program(self, inputs: list, targets: list) -> tuple | None:
