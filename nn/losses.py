@@ -46,8 +46,10 @@ def _pairs(prediction, target, name: str) -> list[tuple]:
     return [(p, _target(t, name)) for p, t in zip(prediction, target)]
 
 
-def _target(t: object, name: str) -> float:
-    """A target as a plain float (numpy scalars included)."""
+def _target(t: object, name: str) -> float | Value:
+    """A target as a plain float (numpy scalars included); a Value (as `autograd.compile` traces) as it is."""
+    if isinstance(t, Value):
+        return t
     if isinstance(t, bool) or not isinstance(t, Real):
         raise TypeError(f"{name} needs number targets, got {type(t).__name__}: {t!r}")
     return float(t)
