@@ -55,7 +55,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from operator import mul
-from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 
@@ -185,7 +184,19 @@ def _dot(ws: Sequence[float], xs: Sequence[float]) -> float:
         return _sum(list(map(mul, ws, xs)))
 
 
-FLOAT = SimpleNamespace(
+class Maths:
+    """A maths namespace: the functions and constants a rule may use (see the module docstring)."""
+
+    def __init__(self, doc: str, **names: Any) -> None:
+        self.__doc__ = doc
+        self.__dict__.update(names)  # plain instance attributes: the fastest lookup Python has
+
+    def __repr__(self) -> str:
+        return f"<maths namespace: {self.__doc__}>"
+
+
+FLOAT = Maths(
+    "FLOAT: Python floats, IEEE 754 results like PyTorch's, never an exception",
     where=lambda cond, a, b: a if cond else b,
     eq=lambda a, b: a == b,
     div=_div,
@@ -206,7 +217,6 @@ FLOAT = SimpleNamespace(
     nan=math.nan,
     cut=CUT,
 )
-FLOAT.__doc__ = "The FLOAT interpretation: Python floats, IEEE 754 results like PyTorch's, never an exception."
 
 
 # ---- domain checks (teaching errors, on floats) ----------------------------------------------

@@ -22,11 +22,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import repeat
 from numbers import Real
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from autograd import graph
-from autograd.rules import CUT, FLOAT, RULES, Rule
+from autograd.rules import CUT, FLOAT, RULES, Maths, Rule
 
 if TYPE_CHECKING:
     from autograd.drawing import Graph
@@ -254,14 +253,17 @@ class Value:
                     earlier.append((node, node.grad))
                     node.grad = 0.0
             self.grad = grad
-            cut = CUT  # a local name: this loop runs once per edge
             for node in reversed(order):  # children before parents: the chain rule, one edge at a time
                 upstream = node.grad
-                if upstream == 0.0 and math.isfinite(builtins.sum(node.local_grads)):
-                    continue  # a shortcut, exact: 0 * (a finite local derivative) adds nothing
-                for parent, local_grad in zip(node.parents, node.local_grads):
-                    if local_grad is not cut:  # a cut edge passes exactly 0 (see above)
-                        parent.grad += local_grad * upstream
+                if upstream - upstream == 0.0:  # a finite upstream gradient: the common case
+                    if upstream == 0.0 and math.isfinite(builtins.sum(node.local_grads)):
+                        continue  # a shortcut, exact: 0 * (a finite local derivative) adds nothing
+                    for parent, local_grad in zip(node.parents, node.local_grads):
+                        parent.grad += local_grad * upstream  # (along a cut edge, 0 * finite = 0 too)
+                else:  # inf or nan arrives: a cut edge must pass exactly 0 (see above)
+                    for parent, local_grad in zip(node.parents, node.local_grads):
+                        if local_grad is not CUT:
+                            parent.grad += local_grad * upstream
             for node, earlier_grad in earlier:
                 node.grad += earlier_grad
         finally:
@@ -852,7 +854,8 @@ def _value_pow(a: Operand, b: Operand) -> Value:
 _VALUE_POW = _value_op(POW)
 _TOTAL_POW_K = POW_K._replace(domain=None)
 
-VALUE = SimpleNamespace(
+VALUE = Maths(
+    "VALUE: every number is a Value, every function an operation (differentiable local derivatives)",
     where=FLOAT.where,
     eq=lambda a, b: _data_of(a) == _data_of(b),
     div=_value_op(DIV),
@@ -871,4 +874,3 @@ VALUE = SimpleNamespace(
     nan=math.nan,
     cut=CUT,
 )
-VALUE.__doc__ = "The VALUE interpretation of the rules: every number is a Value, every function an operation."

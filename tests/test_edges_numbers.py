@@ -429,5 +429,7 @@ def test_random_dags_with_edge_values_match_pytorch_values_and_every_gradient(to
     for i, (v, t) in enumerate(zip(nodes, tnodes)):
         if v not in reached or t.grad is None:
             continue  # not an ancestor of the root: PyTorch leaves its grad None
+        if math.isinf(scale[v]):
+            continue  # finite terms whose sizes add up past float64: the order of the additions decides
         expected = t.grad.item()
         assert same(v.grad, expected, 1e-9, scale[v]), ("grad", i, v.grad, expected, program, leaves, seed)

@@ -100,3 +100,20 @@ def test_value_namespace_is_total_outside_the_domain():
     assert VALUE.log(Value(-1.0)).data != VALUE.log(Value(-1.0)).data  # nan
     assert VALUE.div(1.0, Value(0.0)).data == math.inf
     assert VALUE.pow(Value(0.0), -0.5).data == math.inf
+
+
+def test_pickle_and_deepcopy_keep_rules_and_the_cut():
+    import copy
+    import pickle
+
+    x = Value(-1.0)
+    y = (x.relu() + x.clamp(0.5, 2.0) + x**2).tanh()
+    for clone in (pickle.loads(pickle.dumps(y)), copy.deepcopy(y)):
+        order = autograd.topological_order(clone)
+        assert [n.rule.name if n.rule else "" for n in order] == [
+            n.rule.name if n.rule else "" for n in autograd.topological_order(y)
+        ]
+        assert any(g is CUT for n in order for g in n.local_grads)  # the cut stays the one CUT
+        leaf = order[0]
+        clone.backward(create_graph=True)  # the VALUE interpretation still finds every rule
+        assert isinstance(leaf.grad, Value)
