@@ -143,10 +143,6 @@ def _is_odd_integer(b: float) -> bool:
 
 
 def _pow(a: float, b: float) -> float:
-    if b == 0.5:  # PyTorch computes x**0.5 as sqrt x and x**-0.5 as 1/sqrt x (so -0.0 ** 0.5 is -0.0)
-        return _sqrt(a)
-    if b == -0.5:
-        return _div(1.0, _sqrt(a))
     try:
         return math.pow(a, b)
     except OverflowError:  # |a ** b| too large: inf, negative only for a negative base and an odd power
@@ -247,11 +243,22 @@ def _check_pow(a: float, b: float) -> None:
 # ---- the rules ---------------------------------------------------------------------------------
 
 
+def _pow_by_constant(m, x, k):
+    """x**k for a number k, as PyTorch computes it: x**0.5 as sqrt x and x**-0.5 as 1/sqrt x (they
+    differ from pow only at -0.0: (-0.0)**0.5 is -0.0). k is a constant of the graph, so a Python
+    `if` on it is fine here."""
+    if k == 0.5:
+        return m.sqrt(x)
+    if k == -0.5:
+        return m.div(1.0, m.sqrt(x))
+    return m.pow(x, k)
+
+
 def _pow_const_local(m, out, x, k):
     """d/dx x**k = k * x**(k - 1); for k == 0 the derivative is a cut 0 (PyTorch), even at x = 0."""
-    if k == 0:  # k is a constant of the graph, so a Python `if` is fine here
+    if k == 0:
         return (m.cut,)
-    return (k * m.pow(x, k - 1.0),)
+    return (k * _pow_by_constant(m, x, k - 1.0),)
 
 
 def _pow_local(m, out, a, b):
@@ -273,7 +280,7 @@ RULES: dict[str, Rule] = {
         # overflow or underflow where the true value is representable (b = 1e-200, or a = 1e308).
         Rule("/", lambda m, a, b: m.div(a, b), lambda m, out, a, b: (m.div(1.0, b), -m.div(out, b)), _check_div),
         Rule("**", lambda m, a, b: m.pow(a, b), _pow_local, _check_pow),
-        Rule("**k", lambda m, x, k: m.pow(x, k), _pow_const_local, _check_pow),
+        Rule("**k", _pow_by_constant, _pow_const_local, _check_pow),
         Rule("neg", lambda m, x: -x, lambda m, out, x: (-1.0,)),
         # abs: the derivative is sign(x): 0 at 0 and for nan (PyTorch's sgn), multiplied like any number
         Rule("abs", lambda m, x: m.abs(x), lambda m, out, x: (m.where(x > 0, 1.0, m.where(x < 0, -1.0, 0.0)),)),
