@@ -951,7 +951,8 @@ def _compare(expected: list[tuple], got: list[tuple]) -> None:
         if a != b and not (a[0] == b[0] == "constant" and math.isnan(a[1]) and math.isnan(b[1])):
             raise TraceMismatch(
                 f"the function built a different graph for these arguments: node v{i} is {_describe(b)} now but "
-                f"was {_describe(a)} when compiled (a Python `if` on .data, or a number computed from .data)"
+                f"was {_describe(a)} when compiled: it branches on the data (a Python `if` on .data) or uses a "
+                "number computed from .data"
             )
 
 
