@@ -202,7 +202,7 @@ class LiveView:
         self.refresh = refresh
         self._go = threading.Event()  # set while training may proceed
         self._go.set()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # guards the state and the widgets that show it
         self._one_epoch = False
         self._stopping = False
         self.state = "running"
@@ -254,7 +254,7 @@ class LiveView:
             if self.state == "running":
                 self._go.clear()
                 self.state = "pausing"
-        self._sync_controls()
+            self._sync_controls()
 
     def resume(self) -> None:
         """Continue training."""
@@ -263,7 +263,7 @@ class LiveView:
                 self._one_epoch = False
                 self.state = "running"
                 self._go.set()
-        self._sync_controls()
+            self._sync_controls()
 
     def step(self) -> None:
         """Train exactly one epoch, then pause again."""
@@ -272,7 +272,7 @@ class LiveView:
                 self._one_epoch = True
                 self.state = "stepping"
                 self._go.set()
-        self._sync_controls()
+            self._sync_controls()
 
     def stop(self) -> None:
         """End training after the current epoch; the History keeps every finished epoch."""
@@ -281,16 +281,17 @@ class LiveView:
                 return
             self._stopping = True
             self._go.set()
-        self._sync_controls()
+            self._sync_controls()
 
     def set_lr(self, lr: float) -> None:
         """Set the optimizer's learning rate (only while paused, and only without an lr_schedule)."""
-        if self.state != "paused" or self.run.lr_schedule is not None:
-            return
-        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr >= 0):
-            raise ValueError(f"the learning rate must be a number >= 0, got {lr!r}")
-        self.run.optimizer.lr = float(lr)
-        self.status.value = self._status_html()
+        with self._lock:
+            if self.state != "paused" or self.run.lr_schedule is not None:
+                return
+            if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr >= 0):
+                raise ValueError(f"the learning rate must be a number >= 0, got {lr!r}")
+            self.run.optimizer.lr = float(lr)
+            self.status.value = self._status_html()
 
     # ---- running --------------------------------------------------------------------------------
 
@@ -327,7 +328,7 @@ class LiveView:
                         self._go.clear()
                         self._sync_controls("paused")  # the widgets first, so whoever sees "paused" sees them
                         self.state = "paused"
-                self._sync_controls()
+                    self._sync_controls()
             self.last_epoch_at = time.perf_counter()
             if history.epochs < run.epochs:
                 history.interrupted = True
@@ -346,13 +347,16 @@ class LiveView:
             # would this picture (costing about what the last one did) overspend the budget?
             too_costly = self.draw_seconds + self._last_cost > DRAW_BUDGET * self.train_seconds
             if too_soon or too_costly:
-                self.status.value = self._status_html()
+                with self._lock:
+                    self.status.value = self._status_html()
                 return
         if self._figure is None:
             self._figure = new_figure(self.run)
         draw_frame(self._figure, self.history, self.run)
-        self.image.value = figure_png(self._figure)
-        self.status.value = self._status_html()
+        png = figure_png(self._figure)
+        with self._lock:
+            self.image.value = png
+            self.status.value = self._status_html()
         self._last_draw = time.perf_counter()
         self._last_cost = self._last_draw - now
         self.draw_seconds += self._last_cost
@@ -363,7 +367,8 @@ class LiveView:
         try:
             if self.history.error is None:
                 self._draw(force=True)
-            self._sync_controls()
+            with self._lock:
+                self._sync_controls()
             if self.history.error is None:
                 self.final_frame = FinalFrame(small_png(self.image.value), status_text(self.history, self.run))
                 self.show_final_frame()
@@ -381,6 +386,12 @@ class LiveView:
             self._handle.update(self.final_frame)
 
     def _sync_controls(self, state: str | None = None) -> None:
+        """Show `state` (default: the current one) on the buttons and the status line.
+
+        Always called with the lock held: the state read and the widgets written form one step, so
+        a click and the training thread cannot leave a stale state on screen (e.g. "pausing" shown
+        after the thread has paused).
+        """
         state = state or self.state
         over = state in ("finished", "stopped")
         self.pause_button.disabled = state != "running" or over

@@ -6,6 +6,7 @@ the background thread trains; tests/test_live_browser.py drives the same view in
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -22,13 +23,23 @@ def notebook(monkeypatch):
     monkeypatch.setattr(live, "in_notebook", lambda: True)
 
 
-def moons_run(epochs=8, **options):
+def moons_run(epochs=8, gate=None, **options):
+    """Train MLP(2, [4, 1]) on 24 moons; with a `gate` (a threading.Event), the first epoch's loss
+    waits until the test opens it, so the test acts before training can end, however fast it is."""
     X, labels = data.make_moons(24, noise=0.1, seed=3)
     model = nn.MLP(2, [4, 1], seed=2)
     optimizer = nn.SGD(model.parameters(), lr=0.5)
-    history = nn.fit(
-        model, X, data.signed_labels(labels), loss=nn.hinge_loss, optimizer=optimizer, epochs=epochs, **options
-    )
+
+    loss = nn.hinge_loss
+    if gate is not None:
+
+        def loss(predictions, targets):
+            assert gate.wait(timeout=60), "the test never opened the gate"
+            return nn.hinge_loss(predictions, targets)
+
+        options["compile"] = False  # the gate must run in every step, not only while a program is traced
+    history = nn.fit(model, X, data.signed_labels(labels), loss=loss, optimizer=optimizer, epochs=epochs,
+                     **options)  # fmt: skip
     return model, optimizer, history
 
 
@@ -45,13 +56,15 @@ def params_of(model):
 
 
 def test_pause_step_learning_rate_resume_keep_the_model_and_history_consistent(notebook):
-    model, optimizer, history = moons_run(epochs=10, live=True, progress=False)
+    gate = threading.Event()
+    model, optimizer, history = moons_run(epochs=10, gate=gate, live=True, progress=False)
     view = history.view
     assert isinstance(view, live.LiveView)
     view.pause()
+    gate.set()  # the first epoch ends only now: training pauses after it
     wait_for(lambda: view.state == "paused")
     paused_at = history.epochs
-    assert paused_at < 10 and not history.finished
+    assert paused_at == 1 and not history.finished
     time.sleep(0.2)
     assert history.epochs == paused_at  # paused means no training
     # the model holds exactly the parameters recorded after the last finished epoch
@@ -76,11 +89,12 @@ def test_pause_step_learning_rate_resume_keep_the_model_and_history_consistent(n
 
 
 def test_stop_ends_after_the_current_epoch_and_keeps_what_was_trained(notebook):
-    model, _, history = moons_run(epochs=200, live=True, progress=False)
-    wait_for(lambda: history.epochs >= 1)
+    gate = threading.Event()
+    model, _, history = moons_run(epochs=200, gate=gate, live=True, progress=False)
     history.view.stop()
+    gate.set()
     history.wait(timeout=120)
-    assert history.interrupted and 1 <= history.epochs < 200
+    assert history.interrupted and history.epochs == 1
     assert history.view.state == "stopped"
     assert params_of(model) == history.snapshots[-1].params
     assert len(history.loss) == len(history.snapshots) == history.epochs

@@ -30,6 +30,9 @@ FIT = (
     "                 epochs={epochs}, live=True, refresh=0.2)"
 )
 SHOWN = ".jp-NotebookPanel:visible"  # the notebook on screen (JupyterLab may restore others in hidden tabs)
+# So many epochs that training cannot end before the test clicks pause, however fast the engine gets
+# (the test stops it); 400 took 1-3 s, so a click could come after the last epoch.
+LIVE_EPOCHS = 1_000_000
 KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 
@@ -48,7 +51,7 @@ def lab(tmp_path_factory):
     from nbclient import NotebookClient
 
     folder = tmp_path_factory.mktemp("live-notebooks")
-    nbformat.write(notebook_of(SETUP, FIT.format(epochs=400)), folder / "live.ipynb")
+    nbformat.write(notebook_of(SETUP, FIT.format(epochs=LIVE_EPOCHS)), folder / "live.ipynb")
     saved = notebook_of(SETUP, FIT.format(epochs=6), "history.wait();")
     NotebookClient(saved, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
     nbformat.write(saved, folder / "saved.ipynb")
@@ -80,7 +83,7 @@ def picture(page) -> str:
 
 def test_the_live_view_updates_and_pause_and_one_epoch_work_in_jupyterlab(lab):
     browser, base, token, _ = lab
-    epochs = 400
+    epochs = LIVE_EPOCHS
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         page.goto(f"{base}/lab/tree/live.ipynb?token={token}")
