@@ -4,13 +4,10 @@
 # this marker so a clash gives a clear message instead of strange errors.
 __distribution__ = "chainrule"
 
-from autograd.drawing import Graph, GraphTooLarge, draw
 from autograd.functional import GradcheckError, grad, gradcheck, gradgradcheck, hessian, hvp, value_and_grad
 from autograd.graph import edges, topological_order
 from autograd.nudging import Nudge, nudge
 from autograd.program import CompiledFunction, Listing, SpecialisationWarning, TraceMismatch, compile, trace
-from autograd.render import GraphvizNotFound, RenderError, render_dot
-from autograd.steps import ForwardStep, Step, backprop_steps, forward_steps
 from autograd.value import (
     CONSTANT,
     INPUT,
@@ -24,7 +21,10 @@ from autograd.value import (
     no_grad,
     sum,
 )
-from autograd.walkthrough import Walkthrough
+from autograd.view.drawing import Graph, GraphTooLarge, draw
+from autograd.view.render import GraphvizNotFound, RenderError, render_dot
+from autograd.view.steps import ForwardStep, Step, backprop_steps, forward_steps
+from autograd.view.walkthrough import Walkthrough
 
 __all__ = [
     "CONSTANT",

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from autograd.drawing import GraphTooLarge
 from autograd.expression import FUNCTIONS, ExpressionError, evaluate, parse_bindings
-from autograd.render import FORMATS, GraphvizNotFound, RenderError
+from autograd.view.drawing import GraphTooLarge
+from autograd.view.render import FORMATS, GraphvizNotFound, RenderError
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         root, _ = evaluate(args.expression, bindings)
         if args.command == "steps":
-            from autograd.steps import steps_table
+            from autograd.view.steps import steps_table
 
             print(steps_table(root))
             return 0

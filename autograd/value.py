@@ -28,7 +28,7 @@ from autograd import graph
 from autograd.rules import CUT, FLOAT, RULES, Maths, Rule
 
 if TYPE_CHECKING:
-    from autograd.drawing import Graph
+    from autograd.view.drawing import Graph
 
 Number: TypeAlias = "int | float"
 Operand: TypeAlias = "Value | int | float"  # a Value, or a plain number that becomes a constant
@@ -281,7 +281,7 @@ class Value:
 
     def draw(self, **options) -> Graph:
         """This node's graph as a picture: see `autograd.draw` for the options."""
-        from autograd.drawing import draw  # imported here: the engine itself does not need graphviz
+        from autograd.view.drawing import draw  # imported here: the engine itself does not need graphviz
 
         return draw(self, **options)
 

@@ -12,7 +12,7 @@ import readme  # noqa: E402 - benchmarks/readme.py, beside this script
 
 import autograd
 import nn
-from autograd.render import find_graphviz, render_dot
+from autograd.view.render import find_graphviz, render_dot
 
 
 def graph_with_about(nodes: int):

@@ -17,7 +17,7 @@ from pathlib import Path
 import autograd
 import nn
 from autograd.files import atomic_write
-from autograd.steps import steps_table
+from autograd.view.steps import steps_table
 from nn import data, examples, plot
 
 

@@ -8,7 +8,7 @@ neuron's weighted sum plus bias; each weight edge shows ``∂L/∂w`` (``grad``)
 from the engine's graph, so it is the number the op-level drawing and `backward()` give.
 
 The same picture can be stepped neuron by neuron: `Walkthrough(loss, view="network")` (this module
-registers the view with `autograd.walkthrough.register_view`, so `autograd` never imports `nn`).
+registers the view with `autograd.view.walkthrough.register_view`, so `autograd` never imports `nn`).
 
 Neurons are found in a graph by their shape, not by the Module that made them: a neuron is a ``dot``
 node whose first half of parents are parameters (its weights), then ``+`` a parameter (its bias), then
@@ -29,10 +29,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from autograd import PARAMETER, Value, graph
-from autograd.drawing import KIND_STYLE, Graph
 from autograd.graph import fmt
-from autograd.steps import _tex, _tex_factor, _tex_number
-from autograd.walkthrough import Frame, register_view
+from autograd.view.drawing import KIND_STYLE, Graph
+from autograd.view.steps import _tex, _tex_factor, _tex_number
+from autograd.view.walkthrough import Frame, register_view
 
 ACTIVATION_OPS = ("relu", "leaky_relu", "tanh", "sigmoid")
 POSITIVE = "#2f6db5"  # a positive weight: blue

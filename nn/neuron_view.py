@@ -11,8 +11,8 @@ highlighted and their numbers filled in at once.
 from __future__ import annotations
 
 from autograd import Value
-from autograd.drawing import Graph
-from autograd.walkthrough import Frame, register_view
+from autograd.view.drawing import Graph
+from autograd.view.walkthrough import Frame, register_view
 from nn.diagram import network_view
 
 

@@ -10,8 +10,9 @@ import pytest
 
 import autograd
 import nn
-from autograd import Value, render
+from autograd import Value
 from autograd.examples import classic_neuron as unbackpropagated_neuron
+from autograd.view import render
 
 
 def classic_neuron():
@@ -83,8 +84,8 @@ def test_dot_source_is_the_same_every_run_and_numbers_have_a_fixed_width():
     first, second = classic_neuron().draw().source, classic_neuron().draw().source
     assert first == second
     assert all(len(m) == 10 for m in re.findall(r"(?:data|grad) (.{10})", first))
-    assert autograd.drawing.number(float("inf")).strip() == "inf"
-    assert autograd.drawing.number(float("nan")).strip() == "nan"
+    assert autograd.view.drawing.number(float("inf")).strip() == "inf"
+    assert autograd.view.drawing.number(float("nan")).strip() == "nan"
 
 
 def test_leaves_are_styled_by_kind_and_a_shared_input_is_drawn_once():
@@ -94,7 +95,7 @@ def test_leaves_are_styled_by_kind_and_a_shared_input_is_drawn_once():
     source = out.draw().source
     assert source.count('label="x\n') == 1
     for kind in ("parameter", "input", "constant"):
-        assert autograd.drawing.KIND_STYLE[kind]["fillcolor"] in source
+        assert autograd.view.drawing.KIND_STYLE[kind]["fillcolor"] in source
 
 
 def test_highlight_and_gradient_colours_and_hiding():
@@ -102,7 +103,7 @@ def test_highlight_and_gradient_colours_and_hiding():
     c = a * b
     c.backward()
     source = autograd.draw(c, highlight=[a, (c, b)], color_grads=True, show_local_grads=False).source
-    assert source.count(autograd.drawing.HIGHLIGHT) == 2
+    assert source.count(autograd.view.drawing.HIGHLIGHT) == 2
     assert "tooltip" not in source
     assert "#ff" in source  # a has a negative gradient: red
 
@@ -185,7 +186,7 @@ def test_inputs_read_top_to_bottom_and_each_weight_sits_beside_its_input():
     # a dot product's ports pair each weight with its input: w1, x1, w2, x2, ...
     s = autograd.dot([Value(1.0, label="wa"), Value(2.0, label="wb")], [Value(3.0, label="xa"), Value(4.0, label="xb")])
     s.label = "s"
-    assert autograd.drawing.port_order(s) == [0, 2, 1, 3]
+    assert autograd.view.drawing.port_order(s) == [0, 2, 1, 3]
     at = box_centres(s.draw().pipe(format="svg").decode())
     assert at["wa"][1] < at["xa"][1] < at["wb"][1] < at["xb"][1]
     assert at["wa"][0] < at["s"][0]  # left to right: inputs, then what is computed from them
@@ -201,7 +202,7 @@ def test_each_local_derivative_is_written_at_the_port_its_edge_enters():
             assert f"{ids[parent]} -> {ids[node]}op:p{i}:w" in source
             port = rf'<td port="p{i}"[^>]*><font point-size="10">([^<]*)</font>'
             cell = re.search(port, _op_label(source, ids[node]))
-            assert cell.group(1) == autograd.drawing.number(local).strip()
+            assert cell.group(1) == autograd.view.drawing.number(local).strip()
     svg_text = "\n".join(svg_texts(o.draw().pipe(format="svg").decode()))
     assert "tanh" in svg_text and "0.5" in svg_text
 
@@ -212,7 +213,7 @@ def _op_label(source: str, node_id: str) -> str:
 
 def test_every_rankdir_puts_the_ports_on_the_side_facing_the_inputs():
     o = classic_neuron()
-    for rankdir, side in autograd.drawing.PORT_SIDE.items():
+    for rankdir, side in autograd.view.drawing.PORT_SIDE.items():
         source = o.draw(rankdir=rankdir).source
         assert f":p0:{side} " in source
         assert b"<svg" in o.draw(rankdir=rankdir).pipe(format="svg")

@@ -9,7 +9,7 @@ import pytest
 
 import autograd
 from autograd import GraphTooLarge, Value, Walkthrough
-from autograd.render import render_dot
+from autograd.view.render import render_dot
 
 HOSTILE = [
     "<!--<script>",

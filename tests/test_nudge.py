@@ -184,7 +184,7 @@ def fill_of(source: str, node_id: str) -> str:
 
 
 def test_draw_check_colours_agreeing_nodes_green_a_wrong_one_red_and_a_kink_grey():
-    from autograd.drawing import CHECK_COLOURS
+    from autograd.view.drawing import CHECK_COLOURS
 
     a, b, c = Value(0.0, label="a"), Value(0.8, label="b"), Value(0.5, label="c")
     r = a.relu()  # exactly at relu's switch point: a kink

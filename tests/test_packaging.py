@@ -72,3 +72,34 @@ def test_import_nn_with_a_foreign_autograd_fails_with_a_clear_message(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode != 0
     assert "ImportError" in done.stderr and "HIPS autograd" in done.stderr and "virtual environment" in done.stderr
+
+
+def test_autograd_shows_the_engine_and_its_graph_readers_live_in_autograd_view():
+    """Opening autograd/ shows the engine; the pictures, steps and player are one folder down."""
+    import importlib
+
+    import autograd
+    from autograd import view
+
+    package = Path(autograd.__file__).parent
+    for name in view.MODULES:
+        assert not (package / f"{name}.py").exists()
+        assert (package / "view" / f"{name}.py").exists()
+    assert {"value.py", "graph.py", "rules.py", "functional.py"} <= {p.name for p in package.glob("*.py")}
+    # the old module names still import, and give the very same module (one Graph class, not two)
+    for name in ("drawing", "render", "steps", "player", "walkthrough"):
+        assert importlib.import_module(f"autograd.{name}") is importlib.import_module(f"autograd.view.{name}")
+    from autograd.drawing import Graph
+
+    assert Graph is autograd.Graph
+
+
+def test_a_built_wheel_carries_the_player_script_and_style(tmp_path):
+    """package-data follows the player into autograd/view (a missing player.js breaks every player)."""
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(tmp_path), str(ROOT)], check=True)  # fmt: skip
+    (wheel,) = tmp_path.glob("chainrule-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"autograd/view/player.js", "autograd/view/player.css", "autograd/view/__init__.py"} <= names

@@ -10,9 +10,9 @@ import pytest
 
 import autograd
 import nn
-from autograd.drawing import number
 from autograd.examples import classic_neuron as classic
-from autograd.walkthrough import ACTIVE
+from autograd.view.drawing import number
+from autograd.view.walkthrough import ACTIVE
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

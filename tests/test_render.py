@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from autograd import render
+from autograd.view import render
 
 TINY = 'digraph { x [label="x = 2.0"]; y [label="y = 4.0"]; x -> y [label="2x"] }'
 

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 import anywidget
 import traitlets
 
-from autograd import player
+from autograd.view import player
 
 if TYPE_CHECKING:
-    from autograd.walkthrough import Walkthrough
+    from autograd.view.walkthrough import Walkthrough
 
 
 class WalkthroughWidget(anywidget.AnyWidget):
@@ -52,6 +52,6 @@ class WalkthroughWidget(anywidget.AnyWidget):
         return bundle
 
     def _walkthrough_table(self) -> str:
-        from autograd.walkthrough import steps_table_from
+        from autograd.view.walkthrough import steps_table_from
 
         return steps_table_from(self._walkthrough)

@@ -5,7 +5,7 @@ which node and edge to highlight and which numbers to fill in. The same frames d
 
 * a self-contained HTML+JS player (Jupyter display, `nbconvert` HTML, `save("backprop.html")`):
   First / Prev / Play / Next / Last, a slider, arrow keys, zoom and pan, a view that follows the
-  step, the explanation and its formula typeset as MathML (see `autograd.player`); where scripts
+  step, the explanation and its formula typeset as MathML (see `autograd.view.player`); where scripts
   do not run, a static picture (PNG data URI, text at its natural size) and the list of steps;
 * `widget()`, the same player as a Jupyter widget (anywidget) whose frame a live kernel can set.
 
@@ -24,14 +24,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograd import graph, player
-from autograd.drawing import HIGHLIGHT, Graph, _check_size, number
+from autograd import graph
 from autograd.files import atomic_write
 from autograd.graph import fmt
 from autograd.nudging import nudge_all
-from autograd.render import render_dot
-from autograd.steps import backprop_steps, forward_steps
 from autograd.value import CONSTANT, Value
+from autograd.view import player
+from autograd.view.drawing import HIGHLIGHT, Graph, _check_size, number
+from autograd.view.render import render_dot
+from autograd.view.steps import backprop_steps, forward_steps
 
 SVG_NS = "http://www.w3.org/2000/svg"
 UNKNOWN = f"{'?':>10}"
@@ -341,7 +342,7 @@ class Walkthrough:
         Saved without its widget state, the output shows the static picture and the step list instead.
         """
         try:
-            from autograd.widget import WalkthroughWidget
+            from autograd.view.widget import WalkthroughWidget
         except ImportError as error:
             raise ImportError(f"Walkthrough.widget() needs anywidget: pip install anywidget ({error})") from None
         return WalkthroughWidget(self)

@@ -2,7 +2,7 @@
 //
 // chainrulePlayer(root, data) builds the live player inside `root` (replacing the static picture
 // and step list that the page carries for places where scripts do not run) and returns
-// {show(index), frame(), destroy()}. `data` is what autograd/player.py writes: the SVG, the text
+// {show(index), frame(), destroy()}. `data` is what autograd/view/player.py writes: the SVG, the text
 // lines each element starts with, and the frames (phase, text, MathML, element ids to paint, the
 // ids the text talks about, and the lines to update). Nothing here fetches anything.
 //

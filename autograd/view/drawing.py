@@ -1,7 +1,7 @@
 """Drawing a Value's graph: values, gradients and, on the edges, the local derivatives.
 
 `draw(root)` returns a `Graph`, a `graphviz.Digraph` whose rendering goes through
-`autograd.render` (the system ``dot`` or the pip-installed ``graphviz-pure``), so pictures work
+`autograd.view.render` (the system ``dot`` or the pip-installed ``graphviz-pure``), so pictures work
 after a plain ``pip install``. Drawing only reads the graph; it never changes a Value.
 
 Each value is a box (label, data, grad); each operation is its own small node. An operation has one
@@ -27,8 +27,8 @@ import graphviz
 from autograd import graph
 from autograd.files import atomic_write
 from autograd.nudging import nudge_all
-from autograd.render import render_dot
 from autograd.value import Value
+from autograd.view.render import render_dot
 
 # Fill colours by kind of node: what a learner should tell apart at a glance.
 KIND_STYLE = {
