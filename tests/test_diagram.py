@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
 import xml.etree.ElementTree as ET
 
+import chromium
 import pytest
 
 import autograd
@@ -16,7 +16,6 @@ from nn import examples
 from nn.diagram import network_of_graph, number, weight_style
 
 SVG = "{http://www.w3.org/2000/svg}"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def svg_of(graph) -> ET.Element:
@@ -239,19 +238,13 @@ def test_network_view_needs_nn_and_names_the_views():
 
 
 def test_network_player_steps_in_headless_chromium(tmp_path):
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = chromium.sync_api()
     loss = seed_loss()
     walk = autograd.Walkthrough(loss, view="network")
     w100 = network_of_graph(loss).layers[1][0].w[0]
     path = walk.save(tmp_path / "network.html")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run", "--disable-sync"],
-        )  # fmt: skip
+        browser = chromium.launch(p)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         problems = []
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)

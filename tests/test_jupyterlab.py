@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
+import chromium
 import pytest
-from lab import CHROMIUM, CHROMIUM_ARGS, ROOT, jupyter_lab, open_notebook, run_all
+from lab import ROOT, jupyter_lab, open_notebook, run_all
 
 NOTEBOOK = ROOT / "notebooks" / "02_backprop_step_through.ipynb"
 MARKUP = re.compile(r"<\s*/?\s*(svg|g|text|polygon|path|script|style|div|math)\b|\bv0\s+w1\.0\.0\b|\\frac")
@@ -14,11 +15,9 @@ MARKUP = re.compile(r"<\s*/?\s*(svg|g|text|polygon|path|script|style|div|math)\b
 
 @pytest.fixture(scope="module")
 def lab():
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = chromium.sync_api()
     with jupyter_lab([NOTEBOOK]) as (base, token), sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = chromium.launch(p)
         yield browser, base, token
         browser.close()
 

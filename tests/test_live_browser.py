@@ -14,9 +14,10 @@ import re
 import time
 import urllib.request
 
+import chromium
 import nbformat
 import pytest
-from lab import CHROMIUM, CHROMIUM_ARGS, ROOT, jupyter_lab, open_notebook, run_all
+from lab import ROOT, jupyter_lab, open_notebook, run_all
 
 NOTEBOOK_03 = ROOT / "notebooks" / "03_training_an_mlp.ipynb"
 SETUP = (
@@ -45,9 +46,7 @@ def notebook_of(*sources: str):
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = chromium.sync_api()
     from nbclient import NotebookClient
 
     folder = tmp_path_factory.mktemp("live-notebooks")
@@ -57,7 +56,7 @@ def lab(tmp_path_factory):
     nbformat.write(saved, folder / "saved.ipynb")
     with jupyter_lab([folder / "live.ipynb", folder / "saved.ipynb", NOTEBOOK_03]) as (base, token):
         with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", *CHROMIUM_ARGS])
+            browser = chromium.launch(p)
             yield browser, base, token, saved
             browser.close()
 

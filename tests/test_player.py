@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,6 @@ import nn
 from autograd.examples import classic_neuron as classic
 from autograd.view.drawing import number
 from autograd.view.walkthrough import ACTIVE
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def test_frames_are_forward_steps_then_a_seed_then_one_per_edge():
@@ -60,25 +57,6 @@ def test_save_writes_one_self_contained_file(tmp_path):
     assert "https://" not in text and "data:image/png;base64," in text
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def open_player(browser, tmp_path, root):

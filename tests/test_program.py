@@ -10,7 +10,6 @@ import ast
 import builtins
 import math
 import random
-import shutil
 import warnings
 
 import pytest
@@ -568,28 +567,8 @@ def test_golden_listing_of_the_seed_network_first_lines():
     assert "g_v2 += v5 * g_v8  # dL/dw0.0.0 += ds1/dw0.0.0 * dL/ds1" in listing.backward
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def test_the_html_listing_shows_the_program_and_runs_nothing_in_chromium(browser, tmp_path, hostile_program):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-from lab import CHROMIUM, CHROMIUM_ARGS
-
 import autograd
 from autograd.examples import classic_neuron as classic
 from autograd.graph import fmt
@@ -44,15 +41,6 @@ def test_the_page_carries_a_nudge_check_for_every_node():
             assert named[v.label]["text"] == check.explain() and named[v.label]["status"] == check.status
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", *CHROMIUM_ARGS])
-        yield browser
-        browser.close()
 
 
 def test_quiz_mode_right_and_wrong_answers_and_the_score_in_the_saved_player(browser, tmp_path):
