@@ -7,7 +7,16 @@ __distribution__ = "chainrule"
 from autograd.functional import GradcheckError, grad, gradcheck, gradgradcheck, hessian, hvp, value_and_grad
 from autograd.graph import edges, topological_order
 from autograd.nudging import Nudge, nudge
-from autograd.program import CompiledFunction, Listing, SpecialisationWarning, TraceMismatch, compile, trace
+from autograd.program import (
+    CompiledFunction,
+    CompiledSum,
+    Listing,
+    SpecialisationWarning,
+    TraceMismatch,
+    compile,
+    compile_sum,
+    trace,
+)
 from autograd.value import (
     CONSTANT,
     INPUT,
@@ -29,6 +38,7 @@ from autograd.view.walkthrough import Walkthrough
 __all__ = [
     "CONSTANT",
     "CompiledFunction",
+    "CompiledSum",
     "INPUT",
     "PARAMETER",
     "RESULT",
@@ -47,6 +57,7 @@ __all__ = [
     "Walkthrough",
     "backprop_steps",
     "compile",
+    "compile_sum",
     "dot",
     "neuron",
     "draw",

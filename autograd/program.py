@@ -56,7 +56,17 @@ from typing import Any
 from autograd import graph, rules
 from autograd.value import CONSTANT, RESULT, Value, enable_grad
 
-__all__ = ["CompiledFunction", "Line", "Listing", "SpecialisationWarning", "TraceMismatch", "compile", "trace"]
+__all__ = [
+    "CompiledFunction",
+    "CompiledSum",
+    "Line",
+    "Listing",
+    "SpecialisationWarning",
+    "TraceMismatch",
+    "compile",
+    "compile_sum",
+    "trace",
+]
 
 
 # ==== SYMBOL: the maths namespace whose numbers are pieces of Python source ==================
@@ -184,6 +194,7 @@ def _binary(a: Any, op: str, b: Any, prec: int) -> Sym:
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*\Z")
 _GENERATED = re.compile(r"(g_)?v\d+\Z")
 _RESERVED = {"inputs", "inf", "nan", "forward_backward", "e", "finite"}
+_RESERVED |= {"samples", "weight", "gradients", "total", "outputs", "finite_leaves"}
 
 
 class SymbolMaths:
@@ -695,6 +706,197 @@ def _listing(tr: _Trace, wrt_leaves: list[Value], maths: SymbolMaths, skip_zeros
     return Listing(lines, inputs, wrt_leaves, root, dict(maths.functions), {n: s.text for n, s in sym.items()})
 
 
+_SUMMED_TEMPLATE = "def forward_backward(inputs, samples, weight, gradients):"
+SUMMED_HEADING = "inputs: the leaves read once per call (a model's parameters), from the list `inputs`"
+_MAX_SKIPS = 4  # nested "skip the rest of this sample" guards at most (each is one more indent)
+
+
+def _gathered(terms: list[tuple[bool, Sym]]) -> Sym:
+    """``t1 + t2 - t3 ...``: the sum of a node's contributions, added left to right as backward() adds
+    them (a term with ``negate`` is subtracted: ``g + (-1.0 * u) == g - u`` exactly)."""
+    if len(terms) > _LONGEST_CHAIN:  # as in SymbolMaths.sum: a loop, not a chain the compiler recurses on
+        texts = [f"-{_operand(t, _UNARY + 1)}" if negate else t.text for negate, t in terms]
+        return Sym(f"add_in_order(({', '.join(texts)},))", _ATOM)
+    negate, first = terms[0]
+    if len(terms) == 1:
+        return Sym(f"-{_operand(first, _UNARY + 1)}", _UNARY) if negate else first
+    text = f"-{_operand(first, _UNARY + 1)}" if negate else _operand(first, _SUM)
+    for negate, t in terms[1:]:
+        text += f" {'-' if negate else '+'} {_operand(t, _SUM + 1)}"
+    return Sym(text, _SUM)
+
+
+def _finite_test(values: list[str], maths: SymbolMaths) -> str:
+    """An expression that is True only when every value is finite (see `_all_finite`)."""
+    if len(values) > _LONGEST_CHAIN // 2:
+        maths.bind("all_finite", _all_finite)
+        return f"all_finite(({', '.join(values)},))"
+    return f"({' + '.join(values)}) * 0.0 == 0.0"  # an inf or a nan anywhere makes the sum times 0 a nan
+
+
+def _summed_listing(tr: _Trace, maths: SymbolMaths, skip_zeros: bool = True) -> Listing:
+    """The program for ``weight * (f(sample_1) + f(sample_2) + ...)``: one loop over the samples around
+    f's forward and backward programs; the captured leaves (a model's parameters) are read once and
+    their gradients, started at the list `gradients`, accumulated across the samples. The arguments
+    of f are the loop's variables.
+
+    The backward program is written *gathered*, for speed: each inner node's gradient is assigned
+    once, as the sum of what its consumers pass it, in the order backward() adds those products
+    (``g_v5 = v2 * g_v9 + v3 * g_v12``), instead of a 0.0 and one ``+=`` per product; a node whose
+    one consumer passes its gradient on unchanged (the ``+`` of a bias) shares that gradient's name.
+    Only the leaves' gradients are accumulated with ``+=``, product by product in backward()'s
+    order, so they are the engine's numbers (an inner 0.0 + x written as x differs at most in the
+    sign of a zero, which the leaves' sums, started at 0.0, never show).
+
+    With `skip_zeros`, besides `compile`'s skip of a zero gradient's products into the leaves, a
+    node every remaining path to the leaves goes through (the margin of a hinge loss, say) whose
+    gradient is a choice (``0.0 if ... else g``) skips the rest of the sample's backward program
+    when that gradient is 0: every product it skips would be 0, because the values are finite.
+    """
+    order, root = tr.order, tr.root
+    ids = graph.node_ids(order)
+    captured = tr.captured
+    sym: dict[Value, Sym] = {}
+    for position, leaf in enumerate([*tr.arg_leaves, *captured]):
+        sym[leaf] = Sym(ids.get(leaf) or f"v{len(order) + position}")
+    for node in order:
+        if not node.parents and node not in sym:
+            sym[node] = literal(node.data)
+
+    lines: list[Line] = [Line(_SUMMED_TEMPLATE, indent=0, section="template")]
+    lines.append(Line("", SUMMED_HEADING, section="template"))
+    for position, leaf in enumerate(captured):
+        lines.append(Line(f"{sym[leaf].text} = inputs[{position}]", _leaf_comment(leaf), section="inputs"))
+    grads = [f"g_{sym[v].text}" for v in captured]
+    for position, name in enumerate(grads):  # the leaves' gradients start where the caller says
+        lines.append(Line(f"{name} = gradients[{position}]", section="backward"))
+    head = len(lines)  # `finite_leaves` goes here, once the backward program says what it needs
+    lines.append(Line("total = 0.0", section="template"))
+    if tr.aux is not None:
+        lines.append(Line("outputs = []", "the aux outputs of every sample, one after another", section="template"))
+    arguments = ", ".join(sym[leaf].text for leaf in tr.arg_leaves)
+    lines.append(Line(f"for ({arguments}{',' if len(tr.arg_leaves) == 1 else ''}) in samples:", section="template"))
+
+    lines.append(Line("", "forward: one line per node", indent=2, section="template"))
+    locals_of: dict[Value, list[Sym]] = {}
+    for node in order:
+        if node.parents:
+            out = Sym(ids[node])
+            check, expression, locals_of[node] = _symbolic(node, [sym[p] for p in node.parents], out, maths)
+            sym[node] = out
+            if check:
+                lines.append(Line(check, indent=2, section="forward"))
+            comment = comment_text(node.label) if node.label else ""
+            lines.append(Line(f"{out.text} = {expression.text}", comment, indent=2, section="forward"))
+    lines.append(Line(f"total += {sym[root].text}", indent=2, section="template"))
+    if tr.aux is not None:
+        aux = [sym[a].text if a in sym else literal(a.data).text for a in tr.aux]
+        lines.append(Line(f"outputs += ({', '.join(aux)},)", indent=2, section="template"))
+
+    needs = set(captured)
+    for node in order:
+        if node.parents and not needs.isdisjoint(node.parents):
+            needs.add(node)
+    inner = [n for n in reversed(order) if n.parents and n in needs]
+    # checkable[i]: every local derivative from inner[i] on is finite when its values are (skips are safe)
+    checkable, safe = [False] * len(inner), True
+    for i in range(len(inner) - 1, -1, -1):
+        node = inner[i]
+        safe = safe and _values_of([d for p, d in zip(node.parents, locals_of[node]) if p in needs]) is not None
+        checkable[i] = safe
+
+    body: list[Line] = []
+    checked: dict[str, None] = {}  # the values `finite` must find finite (an ordered set)
+    gname: dict[Value, str] = {root: "weight"}  # d(weight * f)/d(root) is the weight: no line for it
+    incoming: dict[Value, list[tuple[Value, Sym]]] = {}  # node -> (consumer, local derivative), backward()'s order
+    pending: set[Value] = set()  # inner nodes some consumer has passed a gradient to, not yet written
+    indent, skips = 2, 0
+    names = _CommentNames(root)
+    if not root.parents and root in needs:  # f returns a captured leaf itself
+        body.append(Line(f"g_{sym[root].text} += weight", indent=indent, section="backward"))
+    for i, node in enumerate(inner):
+        if node is not root:
+            terms: list[tuple[bool, Sym]] = []
+            chosen = False  # a term is a choice (relu, abs, clamp): where zero gradients come from
+            for consumer, d in incoming.pop(node, []):
+                upstream = gname[consumer]
+                if d.number == -1.0:
+                    terms.append((True, Sym(upstream)))
+                else:
+                    contribution = _contribution(d, upstream)
+                    if contribution is not None:
+                        terms.append((False, contribution))
+                        chosen = chosen or d.choice is not None
+                        unchanged = contribution.text == upstream
+            pending.discard(node)
+            if len(terms) == 1 and not terms[0][0] and unchanged:
+                gname[node] = terms[0][1].text  # passed on unchanged: the same number, the same name
+            else:
+                gname[node] = f"g_{sym[node].text}"
+                total = _gathered(terms) if terms else literal(0.0)
+                body.append(Line(f"{gname[node]} = {total.text}", indent=indent, section="backward"))
+                if (
+                    skip_zeros
+                    and not pending
+                    and i < len(inner) - 1
+                    and checkable[i]
+                    and skips < _MAX_SKIPS
+                    and chosen
+                ):
+                    # every remaining path to the leaves goes through this node: a zero here is a zero there
+                    for later in inner[i:]:
+                        values = _values_of([d for p, d in zip(later.parents, locals_of[later]) if p in needs])
+                        checked.update(dict.fromkeys(values or ()))
+                    body.append(Line(f"if {gname[node]} or not finite:", indent=indent, section="backward"))
+                    indent, skips = indent + 1, skips + 1
+        upstream = gname[node]
+        leaf_edges = []
+        for parent, d in zip(node.parents, locals_of[node]):
+            if parent not in needs:
+                continue
+            if parent.parents:
+                incoming.setdefault(parent, []).append((node, d))
+                pending.add(parent)
+            else:
+                contribution = _contribution(d, upstream)
+                if contribution is not None:
+                    leaf_edges.append((parent, d, contribution))
+        values = _values_of([d for _, d, _ in leaf_edges]) if skip_zeros and len(leaf_edges) > 1 else None
+        at = indent
+        if values is not None:
+            checked.update(dict.fromkeys(values))
+            body.append(Line(f"if {upstream} or not finite:", indent=indent, section="backward"))
+            at = indent + 1
+        for parent, d, contribution in leaf_edges:
+            target = f"g_{sym[parent].text}"
+            code = f"{target} -= {upstream}" if d.number == -1.0 else f"{target} += {contribution.text}"
+            comment = names.chain(parent, node) if (parent.label or node.label) else ""
+            body.append(Line(code, comment, indent=at, section="backward"))
+
+    if body:
+        note = "backward: the gradients of this sample, added to the leaves'"
+        lines.append(Line("", note, indent=2, section="template"))
+    if checked:
+        leaf_names = {sym[v].text for v in captured}
+        once = [v for v in checked if v in leaf_names]
+        per_sample = [v for v in checked if v not in leaf_names]
+        lines.insert(head, Line(f"finite_leaves = {_finite_test(once, maths) if once else 'True'}", section="backward"))
+        test = f"finite_leaves and {_finite_test(per_sample, maths)}" if per_sample else "finite_leaves"
+        note = "skip_zeros: a zero gradient passes only zeros when these values are finite"
+        lines.append(Line(f"finite = {test}", note, indent=2, section="backward"))
+    lines.extend(body)
+    lines.append(Line("", "the weighted total, the summed gradients of the leaves in `wrt`", section="template"))
+    returned = "outputs" if tr.aux is not None else "[]"
+    if len(grads) <= 8:
+        lines.append(Line(f"return total * weight, [{', '.join(grads)}], {returned}", section="return"))
+    else:
+        lines.append(Line("return total * weight, [", section="return"))
+        for start in range(0, len(grads), 8):
+            lines.append(Line(", ".join(grads[start : start + 8]) + ",", indent=2, section="return"))
+        lines.append(Line(f"], {returned}", section="return"))
+    return Listing(lines, [*captured], list(captured), root, dict(maths.functions), {n: s.text for n, s in sym.items()})
+
+
 class _CommentNames(dict):
     """Each node's name for comments (its label, escaped, or v<i>), computed once per node."""
 
@@ -725,6 +927,7 @@ _ATTRIBUTE_DOT = re.compile(r"(?<![0-9])\.|\.(?![0-9])")  # a dot that is not in
 _TEMPLATE_WORDS = {"def", "return", "if", "else", "and", "or", "not", "inputs", "forward_backward", "inf", "nan"}
 _TEMPLATE_WORDS |= {"finite", "True"}
 _TEMPLATE_WORDS |= {"True", "False", "e"}  # "e" of 1e-05
+_TEMPLATE_WORDS |= {"for", "in", "samples", "weight", "gradients", "total", "outputs", "finite_leaves"}  # compile_sum
 
 
 def _check_source(listing: Listing) -> None:
@@ -745,7 +948,8 @@ def _check_source(listing: Listing) -> None:
     if not "".join(line.comment for line in listing.lines).isprintable():
         raise AssertionError("a comment has a non-printable character")
     first, second = listing.source.splitlines()[:2]  # a "coding:" comment only counts on these two lines
-    if first != "def forward_backward(inputs):" or second != f"    # {INPUTS_HEADING}":
+    headings = {"def forward_backward(inputs):": INPUTS_HEADING, _SUMMED_TEMPLATE: SUMMED_HEADING}
+    if first not in headings or second != f"    # {headings[first]}":
         raise AssertionError("the generated program does not start with the template lines")
     if len(listing.source.splitlines()) != len(listing.lines):
         raise AssertionError("the generated program's lines do not match the lines generated")
@@ -1043,3 +1247,102 @@ def _specialisation(compiled: CompiledFunction, example_args: tuple) -> str | No
             for value, data in moved_values:
                 value.data = data
     return None
+
+
+class CompiledSum:
+    """``f`` compiled for one sample and run over many (made by `autograd.compile_sum`).
+
+    ``compiled(samples, weight=1.0)`` computes ``weight * (f(*samples[0]) + f(*samples[1]) + ...)``
+    (the total added left to right, then weighted) and adds the gradient of that with respect to
+    every leaf `f` reads that is not an argument (a model's parameters, `captured`) to its
+    ``.grad``, as ``backward()`` would; it returns the weighted total, and with ``has_aux=True``
+    also the aux values of each sample (floats shaped like `f`'s aux output). Each sample is a
+    tuple of arguments shaped like `example_args`; its numbers are not differentiated.
+
+    The program is one loop: the parameters are read once, each sample runs f's forward and
+    backward program, and the parameters' gradients add up across the samples. Its size does not
+    grow with the number of samples, so it compiles in the time one sample takes.
+
+    For the fastest loop use `function` directly: ``function(inputs, samples, weight, start)`` with
+    `inputs` the captured leaves' numbers (in `inputs` order), `samples` a list of tuples from
+    `flat_sample` and `start` the numbers the gradients start from (zeros, or gradients some other
+    term of the loss already gave, in `wrt` order); it returns ``(total, gradients, outputs)`` with
+    `gradients` for the leaves in `wrt` order and `outputs` every sample's aux numbers one after another.
+    """
+
+    def __init__(self, f: Callable[..., Value], listing: Listing, tr: _Trace) -> None:
+        self.f = f
+        self.has_aux = tr.aux is not None
+        self._aux_tree = tr.aux_tree
+        self._aux_size = len(tr.aux) if tr.aux is not None else 0
+        self.source = listing.source
+        self.inputs = listing.inputs
+        self.wrt = listing.wrt
+        self.captured = list(tr.captured)
+        self.function = _load(listing)
+        self._trees = tr.arg_trees
+        self._structure = _structure(tr)
+        self.specialised: str | None = None
+
+    def flat_sample(self, *args: Any) -> tuple[float, ...]:
+        """One sample's arguments as the tuple of numbers the program's loop reads."""
+        if len(args) != len(self._trees):
+            raise TypeError(f"compiled function takes {len(self._trees)} argument(s), got {len(args)}")
+        flat: list = []
+        for i, (arg, tree) in enumerate(zip(args, self._trees)):
+            _flatten_like(arg, tree, flat, f"argument {i}")
+        return tuple(flat)
+
+    def __call__(self, samples: Sequence[Sequence[Any]], weight: float = 1.0) -> Any:
+        flat = [self.flat_sample(*sample) for sample in samples]
+        start = [0.0] * len(self.wrt)
+        total, gradients, outputs = self.function([v.data for v in self.captured], flat, float(weight), start)
+        for leaf, g in zip(self.captured, gradients):
+            leaf.grad += g
+        if not self.has_aux:
+            return total
+        k = self._aux_size
+        return total, [_unflatten(self._aux_tree, outputs[i : i + k]) for i in range(0, len(outputs), k)]
+
+    check = CompiledFunction.check
+
+    def __repr__(self) -> str:
+        name = getattr(self.f, "__name__", "f")
+        shape = f"{len(self._trees)} arguments per sample, {len(self.wrt)} gradients"
+        return f"<CompiledSum of {name}: {shape}; see .source>"
+
+
+def compile_sum(
+    f: Callable[..., Value],
+    *example_args: Any,
+    exact: bool = True,
+    skip_zeros: bool = True,
+    has_aux: bool = False,
+) -> CompiledSum:
+    """Trace ``f(*example_args)`` for one sample and compile a program that sums it over many.
+
+    The result computes ``weight * sum(f(*sample) for sample in samples)`` and the gradients of
+    that for the leaves `f` reads besides its arguments (a model's parameters): what a training
+    step on a mean loss needs, with ``weight = 1 / len(samples)``. Per sample it runs exactly the
+    arithmetic `compile` would (bit for bit with ``exact=True``); the gradients of different
+    samples are added one sample after another, so they equal backward()'s on the whole batch
+    to within rounding. The program is one loop, as long as one sample's program, so compiling
+    costs what one sample costs, whatever the number of samples.
+
+    As with `compile`, a Python ``if`` on ``.data`` inside `f` is frozen to the branch taken for
+    `example_args`; `compile_sum` re-traces on nudged arguments and warns with
+    `SpecialisationWarning` when the graph changes. `exact`, `skip_zeros` and `has_aux` mean what
+    they mean for `compile`.
+    """
+    tr = _capture(f, example_args, has_aux)
+    listing = _summed_listing(tr, SymbolMaths(rules.FLOAT, exact), skip_zeros)
+    compiled = CompiledSum(f, listing, tr)
+    compiled.specialised = _specialisation(compiled, example_args)
+    if compiled.specialised:
+        warnings.warn(
+            f"compile_sum: {compiled.specialised}. The compiled program is specialised to the example arguments "
+            "(see CompiledSum.check)",
+            SpecialisationWarning,
+            stacklevel=2,
+        )
+    return compiled

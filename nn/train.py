@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import gc
+import math
 import random
 import sys
 import threading
@@ -131,9 +133,13 @@ class Run:
     record: bool = False  # keep a Snapshot per epoch
 
     def __post_init__(self) -> None:
-        self.params = self.model.parameters()
         self.rng = random.Random(self.seed)
         self.order = list(range(len(self.X)))
+
+    @functools.cached_property
+    def params(self) -> list[Value]:
+        """The model's parameters, fetched once when first needed (a snapshot, the live view)."""
+        return self.model.parameters()
 
     def epoch(self) -> None:
         """Train one epoch (number len(history.loss) + 1) and append its loss and accuracy."""
@@ -179,7 +185,7 @@ def fit(
     accuracy: Callable[[object, object], bool] | None = None,
     progress: bool = True,
     seed: int | None = 0,
-    compile: bool | None = False,  # noqa: A002 - the name PyTorch users know (torch.compile)
+    compile: bool | None = None,  # noqa: A002 - the name PyTorch users know (torch.compile)
     live: bool = False,
     refresh: float = 1.0,
     record: bool | None = None,
@@ -319,7 +325,9 @@ class _InteractiveStep:
 
 
 # The model types and losses whose Python code never branches on data, so one trace serves every step.
-_FIXED_STRUCTURE_LOSSES = (losses.hinge_loss, losses.mse_loss, losses.binary_cross_entropy)
+# (binary_cross_entropy and bce_with_logits branch on the prediction's number: their accurate formulas
+# near 0 and 1 differ from the ordinary one, so a trace would freeze one branch for every sample.)
+_FIXED_STRUCTURE_LOSSES = (losses.hinge_loss, losses.mse_loss)
 
 
 def _fixed_structure_model(model: Module) -> bool:
@@ -334,70 +342,233 @@ def _why_not_compiled(model: Module, loss: Callable) -> str | None:
         return None
     name = getattr(loss, "__name__", repr(loss))
     return (
-        f"compile=None compiles only nn's MLP/Layer/Neuron with hinge_loss, mse_loss or binary_cross_entropy, "
-        f"not {type(model).__name__} with {name} (compile=True compiles any that never branch on .data)"
+        f"compile=None compiles only nn's MLP/Layer/Neuron with hinge_loss or mse_loss (graphs that never branch "
+        f"on .data), not {type(model).__name__} with {name} (compile=True compiles any that trace to one graph)"
     )
 
 
-# Compiled programs kept between calls of fit, per model: {model: {key: _Program}}.
+# Compiled programs kept between calls of fit, per model: {model: {key: program}}.
 _programs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class _CompiledStep:
-    """The same step as `_InteractiveStep`, replayed by the program `autograd.compile` writes.
+    """The same step as `_InteractiveStep`, replayed by programs `autograd` compiles.
 
-    The program takes the batch's inputs (and, for minibatches, its targets) as arguments and reads
-    the parameters from their Values; their gradients are added to each ``.grad`` as ``backward()``
-    does, and the optimizer steps as usual. It also returns the predictions (``has_aux``) for the
-    accuracy. One program per batch length, traced at its first use and kept for later calls of
-    fit. Sums are added left to right (``exact=False``): the losses equal the interactive engine's
-    to within rounding in the last bits, and the step runs at the speed of plain floats.
+    nn's losses are means over the samples, so the step is ``(1/n) * sum_i loss(model(x_i), y_i)``
+    plus the L2 term: `autograd.compile_sum` compiles one sample's loss (the model's forward and
+    backward passes for one sample) into a loop over the samples, once per model and loss, whatever
+    the batch, and `autograd.compile` the L2 term. The parameters' gradients are added to their
+    ``.grad`` as ``backward()`` does, and the optimizer steps as usual. Sums are added left to right
+    (``exact=False``) and the samples' gradients one sample after another: the losses equal the
+    interactive engine's to within rounding in the last bits.
+
+    The first step of each fit is the interactive one, and the programs' loss and gradients are
+    checked against it there; a loss that is not such a mean (a user's own) fails that check and
+    is compiled instead as one program for the whole batch (`autograd.compile`, slower to compile).
     """
 
     def __init__(self, interactive: _InteractiveStep, *, full_batch: bool, insist: bool) -> None:
         self.interactive = interactive
         self.full_batch, self.insist = full_batch, insist
         self.cache = _programs.setdefault(interactive.model, {})
-        self.flat_batch: list[float] | None = None  # the full batch's inputs as the program reads them
+        self.samples: list[tuple] | None = None  # every sample as the program's loop reads it
+        self.float_rule = _FLOAT_ACCURACY_RULES.get(interactive.is_right)
 
     def __call__(self, batch: list[int]) -> tuple[float, int]:
         it = self.interactive
-        inputs = [it.X[i] for i in batch]
-        targets = [it.y[i] for i in batch]
-        found = self._program(inputs, targets)
+        found = self._programs(batch)
         if found is None:  # it did not compile (compile=None): the interactive step instead
             return it(batch)
-        program, shape = found
-        if not self.full_batch:
-            flat = program.flat_inputs(inputs, targets)
-        else:  # the same batch every step: its numbers are flattened once
-            if self.flat_batch is None:
-                self.flat_batch = program.flat_inputs(inputs)[: len(program.inputs) - len(program.captured)]
-            flat = self.flat_batch + [leaf.data for leaf in program.captured]
-        value, gradients, outputs = program.function(flat)
-        it.optimizer.zero_grad()
-        for leaf, g in zip(program.captured, gradients):  # the parameters' gradients, as backward() leaves them
-            leaf.grad += g
-        it.optimizer.step()
-        right = 0
-        if it.is_right:
-            right = int(sum(bool(it.is_right(p, t)) for p, t in zip(_predictions(outputs, shape), targets)))
+        if isinstance(found, _WholeBatch):
+            return found.step(it, batch, self.full_batch)
+        with collector_paused():  # graphs have no cycles: see collector_paused
+            if not found.checked:
+                checked = self._check(found, batch)
+                if checked is None:  # the programs disagreed: the whole-batch program takes over
+                    return self(batch)
+                return checked
+            value, gradients, outputs = self._run(found, batch)
+            it.optimizer.zero_grad()
+            for leaf, g in zip(found.summed.captured, gradients):  # the parameters' gradients, as backward() gives
+                leaf.grad += g
+            for leaf, g in found.extra_only:
+                leaf.grad += g
+            it.optimizer.step()
+            right = self._right(found.summed, outputs, batch[::-1]) if it.is_right else 0
         return value, right
 
-    def _program(self, inputs: list, targets: list) -> tuple | None:
-        """(program, shape of the predictions) for this batch length, compiled at its first use."""
+    def _run(self, found: _Summed, batch: list[int]) -> tuple[float, list[float], list[float]]:
+        """The batch's loss, the parameters' gradients (in the program's order), the predictions' numbers
+        (last sample first).
+
+        The samples run last to first and the gradients start from the L2 term's: the order in which
+        backward() meets them in the batch's graph, so the gradients add up to backward()'s numbers."""
+        summed, extra = found.summed, found.extra
+        if self.samples is None:
+            self.samples = _flat_samples(summed, self.interactive.X, self.interactive.y)
+            self.samples_backwards = self.samples[::-1]
+        samples = self.samples_backwards if self.full_batch else [self.samples[i] for i in reversed(batch)]
+        extra_value, start = 0.0, found.zeros
+        if extra is not None:
+            extra_value, extra_gradients = extra.function([v.data for v in extra.captured])
+            extra_gradients = [*extra_gradients, 0.0]
+            start = [extra_gradients[j] for j in found.extra_order]
+            found.extra_only = [(extra.captured[j], extra_gradients[j]) for j in found.extra_unused]
+        value, gradients, outputs = summed.function([v.data for v in summed.captured], samples, 1.0 / len(batch), start)
+        return value + extra_value, gradients, outputs
+
+    def _right(self, summed: autograd.CompiledSum, outputs: list[float], batch: list[int]) -> int:
+        """How many predictions the accuracy rule counts as right (`outputs` in the order of `batch`)."""
+        y, rule = self.interactive.y, self.float_rule
+        one_number = isinstance(summed._aux_tree, int)  # the model returns one Value per sample
+        if rule is not None and one_number:  # the rule on plain numbers: no Values needed
+            return sum(map(rule, outputs, [y[i] for i in batch]))
+        k = len(outputs) // len(batch)
+        is_right = self.interactive.is_right
+        right = 0
+        for n, i in enumerate(batch):
+            numbers = outputs[n * k : (n + 1) * k]
+            prediction = Value(numbers[0]) if one_number else [Value(v) for v in numbers]
+            right += bool(is_right(prediction, y[i]))
+        return right
+
+    def _check(self, found: _Summed, batch: list[int]) -> tuple[float, int] | None:
+        """Run the programs' first step interactively, comparing the programs' loss and gradients with it.
+
+        Returns the interactive step's result; or None when the programs disagree (the loss is not a
+        mean over the samples), after putting the whole-batch program in their place."""
         it = self.interactive
-        key = (it.loss, it.l2, len(inputs), self.full_batch)
-        known = self.cache.get(key)
-        if known is not None and (not self.full_batch or known[1] == targets):
-            return known[0]
-        found, reason = _compile_step(it.model, it.loss, it.l2, inputs, targets, self.full_batch)
+        value, gradients, _ = self._run(found, batch)
+        mine = {id(leaf): g for leaf, g in zip(found.summed.captured, gradients)}
+        for leaf, g in found.extra_only:
+            mine[id(leaf)] = mine.get(id(leaf), 0.0) + g
+        targets = [it.y[i] for i in batch]
+        batch_loss, predictions = it.loss_of([it.X[i] for i in batch], targets)
+        it.optimizer.zero_grad()
+        batch_loss.backward()
+        params = it.model.parameters()
+        scale = max(abs(p.grad) for p in params)
+        agree = math.isclose(value, batch_loss.data, rel_tol=1e-9, abs_tol=1e-12) and all(
+            math.isclose(mine.get(id(p), 0.0), p.grad, rel_tol=1e-9, abs_tol=1e-9 * scale) for p in params
+        )
+        if not agree:
+            self.cache[found.key] = _WholeBatch()
+            return None
+        found.checked = True
+        it.optimizer.step()
+        right = int(sum(bool(it.is_right(p, t)) for p, t in zip(predictions, targets))) if it.is_right else 0
+        return batch_loss.data, right
+
+    def _programs(self, batch: list[int]) -> _Summed | _WholeBatch | None:
+        """The programs for this model and loss (None if they do not compile), made at their first use."""
+        it = self.interactive
+        key = (it.loss, it.l2, len(it.X[batch[0]]))
+        if key in self.cache:
+            return self.cache[key]
+        found, reason = _compile_sum(it.model, it.loss, it.l2, it.X[batch[0]], it.y[batch[0]])
         if reason is not None:
             if self.insist:
                 raise ValueError(f"fit(compile=True): {reason}")
             print(f"fit: {reason}; training interactively (compile=False skips this check)", file=_progress_stream())
-        self.cache[key] = (found, list(targets))
+        else:
+            found.key = key
+        self.cache[key] = found
         return found
+
+
+@dataclass
+class _Summed:
+    """One sample's loss compiled as a loop over the samples, and the L2 term's program (or None)."""
+
+    summed: autograd.CompiledSum
+    extra: autograd.CompiledFunction | None
+    checked: bool = False  # True once a step has shown they compute what the interactive engine computes
+    key: tuple = ()
+    extra_only: list = field(default_factory=list)  # (leaf, gradient) of the L2 term's leaves the model never reads
+
+    def __post_init__(self) -> None:
+        self.zeros = [0.0] * len(self.summed.wrt)
+        self.extra_order: list[int] = []  # where each program leaf's gradient is in the L2 program's list
+        self.extra_unused: list[int] = []
+        if self.extra is not None:
+            position = {id(leaf): j for j, leaf in enumerate(self.extra.captured)}
+            self.extra_order = [position.get(id(leaf), -1) for leaf in self.summed.wrt]  # -1: the 0.0 put last
+            used = {id(leaf) for leaf in self.summed.wrt}
+            self.extra_unused = [j for j, leaf in enumerate(self.extra.captured) if id(leaf) not in used]
+
+
+def _flat_samples(summed: autograd.CompiledSum, X: Sequence, y: Sequence) -> list[tuple]:
+    """Every sample as the tuple of numbers the program's loop reads: the inputs, then the target."""
+    nin = len(summed._trees[0]) if isinstance(summed._trees[0], list) else -1
+    samples = []
+    for x, t in zip(X, y):
+        if type(x) is list and len(x) == nin and type(t) in (float, int) and all(type(v) is float for v in x):
+            samples.append((*x, float(t)))  # the common case, quickly: a list of floats and a number
+        else:
+            samples.append(summed.flat_sample(x, t))  # numpy rows and scalars, Values, or a clear error
+    return samples
+
+
+# The accuracy rules on the prediction's number (the compiled step has numbers, not Values).
+_FLOAT_ACCURACY_RULES: dict[Callable, Callable[[float, object], bool]] = {
+    ACCURACY_RULES[losses.hinge_loss]: lambda score, y: (score > 0) == (y > 0),
+    ACCURACY_RULES[losses.bce_with_logits]: lambda z, y: (z > 0) == (y == 1),
+    ACCURACY_RULES[losses.binary_cross_entropy]: lambda p, y: (p > 0.5) == (y == 1),
+}
+
+
+def _compile_sum(model: Module, loss: Callable, l2: float, x, target) -> tuple:
+    """(_Summed, None), or (None, the reason it cannot be compiled)."""
+    model_ref = weakref.ref(model)  # the programs are kept per model: they must not keep the model alive
+
+    def sample_loss(x, target):
+        prediction = model_ref()(x)
+        return loss([prediction], [target]), prediction
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", autograd.SpecialisationWarning)  # fit says it in its own words
+        try:
+            summed = autograd.compile_sum(sample_loss, x, target, exact=False, has_aux=True)
+        except (TypeError, ValueError) as error:
+            return None, f"the model and loss could not be traced ({error})"
+    if summed.specialised:
+        return None, f"the model and loss do not trace to one fixed graph ({summed.specialised})"
+    extra = None
+    if l2:
+        params = model.parameters()
+        extra = autograd.compile(lambda: l2 * autograd.dot(params, params), argnums=(), exact=False)
+    return _Summed(summed, extra), None
+
+
+class _WholeBatch:
+    """The step as one program for the whole batch (`autograd.compile`), for losses that are not a
+    mean over the samples: one program per batch length (and per batch of targets, with full batches)."""
+
+    def __init__(self) -> None:
+        self.programs: dict = {}
+
+    def step(self, it: _InteractiveStep, batch: list[int], full_batch: bool) -> tuple[float, int]:
+        inputs = [it.X[i] for i in batch]
+        targets = [it.y[i] for i in batch]
+        key = (len(batch), full_batch)
+        known = self.programs.get(key)
+        if known is None or (full_batch and known[1] != targets):
+            found, reason = _compile_step(it.model, it.loss, it.l2, inputs, targets, full_batch)
+            if reason is not None:
+                raise ValueError(f"fit(compile=True): {reason}")
+            known = self.programs[key] = (found, list(targets))
+        program, shape = known[0]
+        with collector_paused():
+            flat = program.flat_inputs(inputs, targets) if not full_batch else program.flat_inputs(inputs)
+            value, gradients, outputs = program.function(flat)
+            it.optimizer.zero_grad()
+            for leaf, g in zip(program.captured, gradients):
+                leaf.grad += g
+            it.optimizer.step()
+            right = 0
+            if it.is_right:
+                right = int(sum(bool(it.is_right(p, t)) for p, t in zip(_predictions(outputs, shape), targets)))
+        return value, right
 
 
 def _compile_step(model: Module, loss: Callable, l2: float, inputs: list, targets: list, full_batch: bool) -> tuple:
