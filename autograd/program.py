@@ -810,7 +810,7 @@ def _summed_listing(tr: _Trace, maths: SymbolMaths, skip_zeros: bool = True) -> 
     gname: dict[Value, str] = {root: "weight"}  # d(weight * f)/d(root) is the weight: no line for it
     incoming: dict[Value, list[tuple[Value, Sym]]] = {}  # node -> (consumer, local derivative), backward()'s order
     pending: set[Value] = set()  # inner nodes some consumer has passed a gradient to, not yet written
-    indent, skips = 2, 0
+    indent, skips, guarded = 2, 0, False
     names = _CommentNames(root)
     if not root.parents and root in needs:  # f returns a captured leaf itself
         body.append(Line(f"g_{sym[root].text} += weight", indent=indent, section="backward"))
@@ -848,7 +848,7 @@ def _summed_listing(tr: _Trace, maths: SymbolMaths, skip_zeros: bool = True) -> 
                         values = _values_of([d for p, d in zip(later.parents, locals_of[later]) if p in needs])
                         checked.update(dict.fromkeys(values or ()))
                     body.append(Line(f"if {gname[node]} or not finite:", indent=indent, section="backward"))
-                    indent, skips = indent + 1, skips + 1
+                    indent, skips, guarded = indent + 1, skips + 1, True
         upstream = gname[node]
         leaf_edges = []
         for parent, d in zip(node.parents, locals_of[node]):
@@ -866,7 +866,7 @@ def _summed_listing(tr: _Trace, maths: SymbolMaths, skip_zeros: bool = True) -> 
         if values is not None:
             checked.update(dict.fromkeys(values))
             body.append(Line(f"if {upstream} or not finite:", indent=indent, section="backward"))
-            at = indent + 1
+            at, guarded = indent + 1, True
         for parent, d, contribution in leaf_edges:
             target = f"g_{sym[parent].text}"
             code = f"{target} -= {upstream}" if d.number == -1.0 else f"{target} += {contribution.text}"
@@ -876,7 +876,7 @@ def _summed_listing(tr: _Trace, maths: SymbolMaths, skip_zeros: bool = True) -> 
     if body:
         note = "backward: the gradients of this sample, added to the leaves'"
         lines.append(Line("", note, indent=2, section="template"))
-    if checked:
+    if guarded:
         leaf_names = {sym[v].text for v in captured}
         once = [v for v in checked if v in leaf_names]
         per_sample = [v for v in checked if v not in leaf_names]
