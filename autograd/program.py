@@ -709,6 +709,7 @@ def _listing(tr: _Trace, wrt_leaves: list[Value], maths: SymbolMaths, skip_zeros
 _SUMMED_TEMPLATE = "def forward_backward(inputs, samples, weight, gradients):"
 SUMMED_HEADING = "inputs: the leaves read once per call (a model's parameters), from the list `inputs`"
 _MAX_SKIPS = 4  # nested "skip the rest of this sample" guards at most (each is one more indent)
+_MAX_NESTING = 8  # gradients written inside the one product that uses them, at most this deep
 
 
 def _gathered(terms: list[tuple[bool, Sym]]) -> Sym:
@@ -812,13 +813,16 @@ def _summed_listing(tr: _Trace, maths: SymbolMaths, skip_zeros: bool = True) -> 
     pending: set[Value] = set()  # inner nodes some consumer has passed a gradient to, not yet written
     indent, skips, guarded = 2, 0, False
     names = _CommentNames(root)
+    uses = {node: sum(p in needs and not d.cut for p, d in zip(node.parents, locals_of[node])) for node in inner}
+    depth: dict[Value, int] = {}  # how deeply a gradient written inside its one use is nested
     if not root.parents and root in needs:  # f returns a captured leaf itself
         body.append(Line(f"g_{sym[root].text} += weight", indent=indent, section="backward"))
     for i, node in enumerate(inner):
         if node is not root:
             terms: list[tuple[bool, Sym]] = []
             chosen = False  # a term is a choice (relu, abs, clamp): where zero gradients come from
-            for consumer, d in incoming.pop(node, []):
+            incoming_of = incoming.pop(node, [])
+            for consumer, d in incoming_of:
                 upstream = gname[consumer]
                 if d.number == -1.0:
                     terms.append((True, Sym(upstream)))
@@ -829,20 +833,22 @@ def _summed_listing(tr: _Trace, maths: SymbolMaths, skip_zeros: bool = True) -> 
                         chosen = chosen or d.choice is not None
                         unchanged = contribution.text == upstream
             pending.discard(node)
-            if len(terms) == 1 and not terms[0][0] and unchanged:
+            nested = max((depth.get(consumer, 0) for consumer, _ in incoming_of), default=0)
+            skip_here = (
+                skip_zeros and not pending and i < len(inner) - 1 and checkable[i] and skips < _MAX_SKIPS and chosen
+            )
+            once = uses[node] == 1 and not skip_here and nested < _MAX_NESTING
+            if len(terms) == 1 and not terms[0][0] and unchanged and (once or _GENERATED.match(terms[0][1].text)):
                 gname[node] = terms[0][1].text  # passed on unchanged: the same number, the same name
+                depth[node] = nested
+            elif once:  # used by one product only: written inside it (a dead relu then skips the whole sum)
+                gname[node] = f"({(_gathered(terms) if terms else literal(0.0)).text})"
+                depth[node] = nested + 1
             else:
                 gname[node] = f"g_{sym[node].text}"
                 total = _gathered(terms) if terms else literal(0.0)
                 body.append(Line(f"{gname[node]} = {total.text}", indent=indent, section="backward"))
-                if (
-                    skip_zeros
-                    and not pending
-                    and i < len(inner) - 1
-                    and checkable[i]
-                    and skips < _MAX_SKIPS
-                    and chosen
-                ):
+                if skip_here:
                     # every remaining path to the leaves goes through this node: a zero here is a zero there
                     for later in inner[i:]:
                         values = _values_of([d for p, d in zip(later.parents, locals_of[later]) if p in needs])

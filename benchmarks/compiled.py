@@ -8,7 +8,11 @@ each model starting from the same weights and trained side by side:
      its losses equal the interactive ones bit for bit;
   3. compiled, flat floats: ``autograd.compile(..., exact=False)`` (sums added left to right instead
      of correctly rounded), ``program.function(inputs)`` on a list of floats and an SGD update on
-     floats, no Value touched in the loop: the loop `nn.fit` can run. Equal to within rounding;
+     floats, no Value touched in the loop. Equal to within rounding;
+  4. summed, flat floats: ``autograd.compile_sum`` of one sample's loss (exact=False), a loop over the
+     samples whose program is as long as one sample's, on floats with the same SGD update;
+  5. ``nn.fit`` (compile=None, the default): one full-batch epoch, i.e. one step, with everything fit
+     does around it (the L2 term's program, the parameters' .grad, optimizer.step(), the accuracy);
 and, when `benchmarks/floor.py` is there, the straight-line float step written out by hand (the floor).
 Reports medians over interleaved rounds, their ratios, the one-off cost of tracing and compiling,
 and the largest differences between the runs' losses.
@@ -52,6 +56,15 @@ def loss_of(model: nn.MLP, params: list):
     return loss
 
 
+def sample_loss_of(model: nn.MLP):
+    """One sample's hinge loss: `compile_sum` of it, weighted by 1/n, is the batch's mean loss."""
+
+    def loss(x, t):
+        return nn.hinge_loss(model(x), t)
+
+    return loss
+
+
 def interactive_step(model: nn.MLP, optimizer: nn.SGD, X, y) -> float:
     loss = loss_of(model, optimizer.params)(X, y)
     optimizer.zero_grad()
@@ -71,7 +84,7 @@ def timed(work) -> float:
 def run(repeat: int, samples: int) -> dict:
     X, y = demo(samples)
     lr = 0.05
-    models = [nn.MLP(2, [16, 16, 1], seed=1) for _ in range(3)]
+    models = [nn.MLP(2, [16, 16, 1], seed=1) for _ in range(5)]
     opt_interactive, opt_compiled = nn.SGD(models[0].parameters(), lr=lr), nn.SGD(models[1].parameters(), lr=lr)
     start_weights = [p.data for p in models[0].parameters()]
 
@@ -84,9 +97,25 @@ def run(repeat: int, samples: int) -> dict:
         start = time.perf_counter()
         fast = autograd.compile(loss_of(models[2], models[2].parameters()), X, y, argnums=(), exact=False)
         compile_fast_s = time.perf_counter() - start
+        start = time.perf_counter()
+        summed = autograd.compile_sum(sample_loss_of(models[3]), X[0], y[0], exact=False)
+        compile_sum_s = time.perf_counter() - start
     start = time.perf_counter()
     listing = autograd.trace(loss_of(models[1], opt_compiled.params), X, y, argnums=(), skip_zeros=True)
     trace_s = time.perf_counter() - start
+    fit_model, fit_optimizer = models[4], nn.SGD(models[4].parameters(), lr=lr)
+
+    def fit_step() -> float:
+        history = nn.fit(
+            fit_model, X, y, loss=nn.hinge_loss, optimizer=fit_optimizer, epochs=1, l2=ALPHA, progress=False
+        )
+        return history.loss[-1]
+
+    fit_optimizer.lr = 0.0  # the first epoch traces, compiles and checks the programs: timed once, weights kept
+    start = time.perf_counter()
+    fit_step()
+    fit_first_epoch_s = time.perf_counter() - start
+    fit_optimizer.lr = lr
 
     n_data = len(fast.inputs) - len(fast.captured)
     data_floats = fast.flat_inputs(X, y)[:n_data]
@@ -96,6 +125,17 @@ def run(repeat: int, samples: int) -> dict:
         nonlocal weights
         value, grads = fast.function(data_floats + weights)
         weights = [w - lr * g for w, g in zip(weights, grads)]  # SGD's update: p -= lr * g
+        return value
+
+    flat_samples = [summed.flat_sample(x, t) for x, t in zip(X, y)]
+    summed_weights = [p.data for p in summed.captured]  # the parameters as floats, in the program's order
+    zeros = [0.0] * len(summed_weights)
+
+    def summed_step() -> float:
+        nonlocal summed_weights
+        value, grads, _ = summed.function(summed_weights, flat_samples, 1.0 / len(flat_samples), zeros)
+        value += ALPHA * sum(w * w for w in summed_weights)
+        summed_weights = [w - lr * (g + 2 * ALPHA * w) for w, g in zip(summed_weights, grads)]
         return value
 
     def compiled_step() -> float:
@@ -108,6 +148,8 @@ def run(repeat: int, samples: int) -> dict:
         "interactive": lambda: interactive_step(models[0], opt_interactive, X, y),
         "compiled": compiled_step,
         "compiled_flat": flat_step,
+        "summed_flat": summed_step,
+        "fit": fit_step,
     }
     if floor is not None:
         sizes = [2, 16, 16, 1]
@@ -131,6 +173,9 @@ def run(repeat: int, samples: int) -> dict:
         "samples": samples,
         "nodes": len(autograd.topological_order(loss_of(models[0], opt_interactive.params)(X, y))),
         "program_lines": len(listing.lines),
+        "summed_lines": len(summed.source.splitlines()),
+        "compile_sum_s": compile_sum_s,
+        "fit_first_epoch_s": fit_first_epoch_s,
         "ms": ms,
         "best_ms": best_ms,
         "compile_s": compile_s,
@@ -147,11 +192,13 @@ def report(r: dict) -> str:
         "interactive": "interactive step",
         "compiled": "compiled step: program(X, y) + SGD",
         "compiled_flat": "compiled step, flat floats, exact=False",
+        "summed_flat": "compile_sum step, flat floats, exact=False",
+        "fit": "nn.fit, one epoch (compile=None)",
         "floor": "the floor: straight-line floats by hand",
     }
     lines = [
         f"- Demo step: MLP(2, [16, 16, 1]) on {r['samples']} moons samples, hinge + 1e-4 L2, SGD; "
-        f"{r['nodes']:,} nodes, a program of {r['program_lines']:,} lines. "
+        f"{r['nodes']:,} nodes, a program of {r['program_lines']:,} lines (compile_sum: {r['summed_lines']:,}). "
         f"Medians (and best) of {r['repeat']} interleaved rounds of 3 consecutive steps each.",
         "",
         f"| {'measurement':<42} | {'median ms':>9} | {'best ms':>8} | {'interactive / this':>18} |",
@@ -165,13 +212,16 @@ def report(r: dict) -> str:
         "",
         f"- One-off cost: `autograd.compile` {r['compile_s']:.2f} s ({r['compile_fast_s']:.2f} s with exact=False); "
         f"writing the listing alone (`autograd.trace`) {r['trace_s']:.2f} s; "
-        f"i.e. {r['compile_fast_s'] * 1e3 / ms['interactive']:.0f} interactive steps.",
+        f"i.e. {r['compile_fast_s'] * 1e3 / ms['interactive']:.0f} interactive steps. "
+        f"`autograd.compile_sum` of one sample: {r['compile_sum_s']:.3f} s; nn.fit's first epoch (trace, compile, "
+        f"one interactive step that checks the programs): {r['fit_first_epoch_s']:.3f} s.",
     ]
     if "floor" in ms:
         lines.append(
             f"- Compiled flat step / floor: {ms['compiled_flat'] / ms['floor']:.2f}x (medians), "
-            f"{best['compiled_flat'] / best['floor']:.2f}x (best); interactive / floor: "
-            f"{ms['interactive'] / ms['floor']:.1f}x."
+            f"{best['compiled_flat'] / best['floor']:.2f}x (best); compile_sum flat step / floor: "
+            f"{ms['summed_flat'] / ms['floor']:.2f}x; nn.fit step / floor: {ms['fit'] / ms['floor']:.2f}x "
+            f"(best {best['fit'] / best['floor']:.2f}x); interactive / floor: {ms['interactive'] / ms['floor']:.1f}x."
         )
     differences = ", ".join(f"{k} {v:.1e}" for k, v in r["max_loss_difference"].items())
     lines.append(f"- Largest difference from the interactive losses over all steps: {differences}.")

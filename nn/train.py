@@ -198,11 +198,14 @@ def fit(
     target)` or the rule that goes with `loss`. Ctrl-C stops cleanly and returns the history so far.
 
     `compile` chooses how each step runs. ``False``: the interactive engine builds the graph every
-    step. ``True``: the first step traces the model and loss once and `autograd.compile` turns the
-    graph into straight-line Python that later steps replay (same arithmetic, same losses, many
-    times faster); it raises ValueError if they do not trace to one fixed graph. ``None`` (the
-    default) compiles nn's own MLP/Layer/Neuron with ``hinge_loss``, ``mse_loss`` or
-    ``binary_cross_entropy`` and trains interactively otherwise, printing a one-line note.
+    step. ``True``: one sample's loss through the model is traced once and `autograd.compile_sum`
+    turns it into straight-line Python looped over the batch, which later steps replay (the same
+    losses to within rounding in the last bits, at the speed of hand-written float code); the first
+    step runs interactively and checks the program against it (a loss that is not a mean over the
+    samples is then compiled as one program for the whole batch). It raises ValueError if the model
+    and loss do not trace to one fixed graph. ``None`` (the default) compiles nn's own
+    MLP/Layer/Neuron with ``hinge_loss`` or ``mse_loss``, whose code never branches on ``.data``, and
+    trains interactively otherwise, printing a one-line note.
 
     live=True, in Jupyter: show the run as it trains (loss, accuracy, the decision boundary for 2-D
     inputs, the network) with pause / resume / one epoch / stop and the learning rate, redrawn at most
