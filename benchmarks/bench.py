@@ -8,7 +8,7 @@ the *ratios*, not the milliseconds: every engine is slowed alike by whatever els
      1e-4 L2, plain SGD), every engine starting from the same weights, losses compared each step:
        - chainrule's interactive step (the graph a learner builds, draws and steps), and `nn.fit`'s;
        - today's chainrule: the engine frozen in benchmarks/baseline/ (commit 14e3a22);
-       - `nn.fit(compile=True)`: the compiled replay, when `autograd.compile` is available;
+       - `nn.fit()` (compile=None, the default): the compiled replay (`autograd.compile_sum`);
        - the floor: the same step as generated straight-line Python on plain floats (floor.py),
          and today's plain-float forward pass alone;
        - micrograd, PyTorch with 0-dim tensors, PyTorch batched float64 (one thread).
@@ -90,7 +90,7 @@ def interactive_step(model: nn.MLP, optimizer: nn.SGD, X, y, lr: float) -> float
     return loss.data
 
 
-def fit_step(model: nn.MLP, optimizer: nn.SGD, X, y, lr: float, compiled: bool) -> float:
+def fit_step(model: nn.MLP, optimizer: nn.SGD, X, y, lr: float, compiled: bool | None) -> float:
     """One full-batch epoch of `nn.fit` (one step) with or without the compiled replay."""
     optimizer.lr = lr
     history = nn.fit(
@@ -268,9 +268,9 @@ def demo_step(repeat: int, samples: int) -> dict:
     if compile_available():
         model, optimizer = fresh()
         started = clock()  # the first epoch traces and compiles: timed once, outside the rounds
-        fit_step(model, optimizer, X, y, 0.0, True)  # lr 0: the weights stay where the other engines start
+        fit_step(model, optimizer, X, y, 0.0, None)  # lr 0: the weights stay where the other engines start
         compile_seconds = clock() - started
-        add("compiled (nn.fit)", lambda lr, m=model, o=optimizer: fit_step(m, o, X, y, lr, True), garbage_charged=True)
+        add("compiled (nn.fit)", lambda lr, m=model, o=optimizer: fit_step(m, o, X, y, lr, None), garbage_charged=True)
     flat = [p.data for p in start.parameters()]
     straight_line = floor.make_step(SIZES)
     add("floor", lambda lr: straight_line(flat, X, y, lr, ALPHA), garbage_charged=True)
@@ -565,6 +565,12 @@ def report(r: dict) -> str:
         lines.append(
             f"- The compiled fit's first epoch (trace + compile + one step): {d['compile_first_epoch_s']:.2f} s."
         )
+        compiled = ms["compiled (nn.fit)"]
+        against = [f"÷ floor {compiled / floor_ms:.2f}"]
+        if "PyTorch batched float64" in ms:
+            against.append(f"÷ PyTorch batched float64 {compiled / ms['PyTorch batched float64']:.2f}")
+        against.append(f"micrograd (garbage charged) ÷ it {ms['micrograd'] / compiled:,.0f}")
+        lines.append(f"- The compiled fit step (`nn.fit`'s default, compile=None): {'; '.join(against)}.")
     lines += ["", "| where one step goes (cProfile, collector off) | interactive | today's |", "|---|---|---|"]
     now, then = r["profile"]["now"]["share"], r["profile"]["today"]["share"]
     for phase in now:

@@ -450,14 +450,16 @@ class _CompiledStep:
         it.optimizer.zero_grad()
         batch_loss.backward()
         params = it.model.parameters()
-        scale = max(abs(p.grad) for p in params)
-        agree = math.isclose(value, batch_loss.data, rel_tol=1e-9, abs_tol=1e-12) and all(
-            math.isclose(mine.get(id(p), 0.0), p.grad, rel_tol=1e-9, abs_tol=1e-9 * scale) for p in params
-        )
-        if not agree:
-            self.cache[found.key] = _WholeBatch()
-            return None
-        found.checked = True
+        # an inf or a nan leaves nothing to compare: this step stays interactive, and the next one checks
+        if math.isfinite(batch_loss.data) and all(math.isfinite(p.grad) for p in params):
+            scale = max(abs(p.grad) for p in params)
+            agree = math.isclose(value, batch_loss.data, rel_tol=1e-9, abs_tol=1e-12) and all(
+                math.isclose(mine.get(id(p), 0.0), p.grad, rel_tol=1e-9, abs_tol=1e-9 * scale) for p in params
+            )
+            if not agree:
+                self.cache[found.key] = _WholeBatch()
+                return None
+            found.checked = True
         it.optimizer.step()
         right = int(sum(bool(it.is_right(p, t)) for p, t in zip(predictions, targets))) if it.is_right else 0
         return batch_loss.data, right
