@@ -27,6 +27,7 @@ from autograd.value import (
     enable_grad,
     is_grad_enabled,
     neuron,
+    neurons,
     no_grad,
     sum,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "compile_sum",
     "dot",
     "neuron",
+    "neurons",
     "draw",
     "edges",
     "enable_grad",

@@ -7,6 +7,8 @@ fine at Python's default recursion limit.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import attrgetter
+from operator import countOf as count_of
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -32,27 +34,73 @@ def backward_order(root: Value) -> tuple[list[Value], set[Value]]:
     return _depth_first(root, leaves=False)
 
 
-def _depth_first(root: Value, leaves: bool) -> tuple[list[Value], set[Value]]:
+def chain_rule_order(root: Value, held: list[Value]) -> list[Value]:
+    """`backward_order(root)`'s order, as `backward()` needs it: `held` receives every node reached
+    whose `.grad` is not 0 (what backward sets aside while it runs), read while the walk passes.
+
+    A node whose parents are all leaves with gradient 0 (a `sum` of a million terms) has them
+    checked in C, in bulk, and not remembered one by one: backward needs no set of the nodes reached.
+    """
+    return _depth_first(root, leaves=False, held=held)[0]
+
+
+def tape_order(root: Value, tape: list[Value]) -> tuple[list[Value], set[Value]] | None:
+    """`backward_order(root)` read off a tape, the nodes in the order they were made (see
+    `autograd.value.tape`): a node is made after its parents, so the tape read backwards, keeping the
+    nodes `root` reaches, is an order. None when some node reached is not on the tape (made before it
+    started, or in another thread): then only the search knows an order.
+    """
+    reached: set[Value] = {root}
+    order: list[Value] = []
+    place, reach = order.append, reached.update  # bound once: this loop is hot
+    for node in reversed(tape):
+        if node in reached:
+            place(node)
+            reach(node.parents)  # every parent at once, in C
+    if not order or order[0] is not root:
+        return None
+    if len(order) < len(reached) and any(node.parents for node in reached.difference(order)):
+        return None  # a node with parents, reached but not on the tape
+    order.reverse()
+    return order, reached
+
+
+_parents_of, _grad_of = attrgetter("parents"), attrgetter("grad")
+
+
+def _depth_first(root: Value, leaves: bool, held: list[Value] | None = None) -> tuple[list[Value], set[Value]]:
     """The one walk of the graph: an iterative depth-first search placing each node after its parents."""
     order: list[Value] = []
     visited: set[Value] = {root}
+    bulk = held is not None  # leaves checked in bulk (chain_rule_order)
+    if held is None:
+        held = []
+    elif root.grad != 0.0:
+        held.append(root)
     # In a DAG a visited parent is already placed (it cannot be waiting on the stack below us), so
     # "all parents visited" is one C-level set check: such a node is placed at once, without a stack trip.
     all_placed = visited.issuperset
     # Each stack entry is a node and an iterator over the parents still to visit.
     stack = [(root, iter(root.parents))]
-    push, pop, mark, place = stack.append, stack.pop, visited.add, order.append  # bound once: this loop is hot
+    push, pop, mark, place, hold = stack.append, stack.pop, visited.add, order.append, held.append  # bound once: hot
+    if bulk and _only_clean_leaves(root.parents):
+        stack.clear()
+        place(root)
     while stack:
         node, parents = stack[-1]
         for parent in parents:
             if parent not in visited:
                 mark(parent)
+                if parent.grad != 0.0:  # (a Value gradient, left by create_graph, is never equal to 0.0)
+                    hold(parent)
                 grandparents = parent.parents
                 if not grandparents:  # a leaf
                     if leaves:
                         place(parent)
                 elif all_placed(grandparents):
                     place(parent)
+                elif bulk and _only_clean_leaves(grandparents):
+                    place(parent)  # its parents need no visit: leaves pass nothing on, and hold nothing
                 else:
                     push((parent, iter(grandparents)))
                     break
@@ -60,6 +108,12 @@ def _depth_first(root: Value, leaves: bool) -> tuple[list[Value], set[Value]]:
             pop()
             place(node)
     return order, visited
+
+
+def _only_clean_leaves(nodes: tuple[Value, ...]) -> bool:
+    """All of `nodes` are leaves with gradient 0: the walk can mark them all at once (checked in C,
+    which for a `sum` of a million leaves is several times faster than a Python loop over them)."""
+    return len(nodes) > 8 and not any(map(_parents_of, nodes)) and count_of(map(_grad_of, nodes), 0.0) == len(nodes)
 
 
 def edges(root: Value) -> Iterator[tuple[Value, Value, int]]:

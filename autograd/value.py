@@ -17,12 +17,13 @@ import builtins
 import copy
 import gc
 import math
+import operator
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import repeat
 from numbers import Real
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from autograd import graph
 from autograd.rules import CUT, FLOAT, RULES, Maths, Rule
@@ -60,6 +61,27 @@ EXP, LOG, SQRT, TANH, SIGMOID, SIN, COS = (RULES[n] for n in ("exp", "log", "sqr
 RELU, LEAKY_RELU, CLAMP, SUM, DOT = (RULES[name] for name in ("relu", "leaky_relu", "clamp", "sum", "dot"))
 
 
+class Made(NamedTuple):
+    """How a node was made, when its rule alone does not say it: the rule (None for a node recorded
+    outside the table: micrograd's way, or inside `no_grad()`), the name drawings show ("**2" for the
+    rule "**k") and the rule's settings. A node's `_origin` is its leaf kind (a str), its Rule (the
+    common case: nothing else to record, nothing allocated), or one of these."""
+
+    rule: Rule | None
+    op: str
+    params: tuple[float, ...] = ()
+
+
+NOT_RECORDED = Made(None, "")  # a result whose operation recorded no graph (inside no_grad)
+
+
+def _made(rule: Rule | None, op: str, params: tuple[float, ...] = ()) -> Rule | Made:
+    """The `_origin` of a node made by `rule`, shown as `op`, with settings `params`."""
+    if rule is not None and op == rule.name and not params:
+        return rule
+    return Made(rule, op, params)
+
+
 def _real(data: object, what: str = "Value") -> float:
     """Return `data` as a float, or raise TypeError naming the type received."""
     if type(data) is float:  # the common case, checked first because it is cheap
@@ -84,9 +106,15 @@ class Value:
     Comparisons ``< <= > >=`` compare `data` and return a bool.
     """
 
-    # "__dict__" lets a Value take ad-hoc attributes, as a PyTorch tensor does (an optimiser's
-    # p.m, p.v; a picture's colour). Python allocates it only when such an attribute is set.
-    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "kind", "rule", "params", "__dict__")
+    # One field, `_origin`, says how the node came to be (see `Made`): its leaf kind, or the rule that
+    # made it. `kind`, `op`, `rule` and `params` are read from it. Six fields and no per-node __dict__:
+    # a node takes a quarter of the memory micrograd's does (ad-hoc attributes: `ValueWithAttributes`).
+    __slots__ = ("data", "grad", "label", "parents", "local_grads", "_origin")
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Value:
+        # A Value you make yourself takes attributes of your own (see `ValueWithAttributes`); the
+        # nodes operations make do not carry that per-node dictionary.
+        return object.__new__(ValueWithAttributes if cls is Value else cls)
 
     def __init__(
         self,
@@ -111,14 +139,65 @@ class Value:
         self.data = _real(data)
         self.grad = 0.0
         self.label = label
-        self.op = ""
         self.parents: tuple[Value, ...] = ()
         self.local_grads: tuple[float, ...] = ()
-        self.kind = kind
-        self.rule: Rule | None = None  # the rule that made this node (None for a leaf)
-        self.params: tuple[float, ...] = ()  # the rule's settings: the k of x**k, clamp's bounds, ...
+        self._origin: str | Rule | Made = kind
         if _children or _op:
             _record_micrograd_node(self, _children, _op)
+
+    # ---- how the node was made: read from `_origin` -----------------------------------------
+
+    @property
+    def kind(self) -> str:
+        """"input", "constant" or "parameter" for a leaf; "result" for a node made by an operation."""
+        origin = self._origin
+        return origin if type(origin) is str else RESULT
+
+    @kind.setter
+    def kind(self, kind: str) -> None:
+        if kind != RESULT:
+            self._origin = kind
+        elif type(self._origin) is str:
+            self._origin = NOT_RECORDED
+
+    @property
+    def op(self) -> str:
+        """The operation that made this node: "+", "tanh", "dot", "**2", ... ("" for a leaf)."""
+        origin = self._origin
+        if type(origin) is Rule:
+            return origin.name
+        return "" if type(origin) is str else origin.op
+
+    @op.setter
+    def op(self, op: str) -> None:
+        self._origin = _made(self.rule, op, self.params)
+
+    @property
+    def rule(self) -> Rule | None:
+        """The rule in `autograd.rules` that made this node (None for a leaf, or a node made otherwise)."""
+        origin = self._origin
+        if type(origin) is Rule:
+            return origin
+        return None if type(origin) is str else origin.rule
+
+    @rule.setter
+    def rule(self, rule: Rule | None) -> None:
+        self._origin = _made(rule, self.op, self.params)
+
+    @property
+    def params(self) -> tuple[float, ...]:
+        """The rule's settings: the k of ``x**k``, leaky_relu's slope, clamp's bounds (() for most)."""
+        origin = self._origin
+        return origin.params if type(origin) is Made else ()
+
+    @params.setter
+    def params(self, params: tuple[float, ...]) -> None:
+        self._origin = _made(self.rule, self.op, tuple(params))
+
+    @property
+    def __dict__(self) -> dict[str, Any]:
+        """A node made by an operation has no attributes of its own (`ValueWithAttributes` does)."""
+        return {}
 
     # ---- operations: each applies its rule from autograd/rules.py -------------------------
 
@@ -245,13 +324,13 @@ class Value:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            # `order`: the nodes made by operations (leaves pass nothing on); `reached`: all nodes.
-            order, reached = graph.backward_order(self)
-            earlier = []  # this pass starts from zero; gradients from earlier passes are added back below
-            for node in reached:
-                if node.grad != 0.0:  # (a Value gradient, left by create_graph, is never equal to 0.0)
-                    earlier.append((node, node.grad))
-                    node.grad = 0.0
+            # `order`: the nodes made by operations (leaves pass nothing on), from the tape or a search.
+            held: list[Value] = []  # the nodes reached whose gradient is not 0
+            order = _backward_order(self, held)
+            # this pass starts from zero; gradients from earlier passes are added back below
+            earlier = [(node, node.grad) for node in held]
+            for node in held:
+                node.grad = 0.0
             self.grad = grad
             for node in reversed(order):  # children before parents: the chain rule, one edge at a time
                 upstream = node.grad
@@ -420,6 +499,15 @@ class Value:
         return text + ")"
 
 
+class ValueWithAttributes(Value):
+    """A Value you made yourself (``Value(0.5)``): it also takes attributes of your own, as a PyTorch
+    tensor does (an optimiser's ``p.m``, ``p.v``; a picture's ``v._vis_color``).
+
+    ``Value(...)`` makes one of these; operations make plain `Value` nodes, which have no per-node
+    dictionary (on CPython 3.11 it would cost 32 bytes on every node, a fifth of the graph's memory).
+    """
+
+
 # ---- n-ary operations: one node with many parents ------------------------------------------
 
 
@@ -461,25 +549,70 @@ def neuron(weights: Sequence[Value], inputs: Sequence[Value], bias: Value, activ
     and step-throughs show every operation; it only skips the Python calls in between, which a
     training step makes thousands of times. `activation` is "linear", "relu", "tanh" or "sigmoid".
     """
+    return neurons([weights], inputs, [bias], activation)[0]
+
+
+def neurons(
+    weights: Sequence[Sequence[Value]], inputs: Sequence[Value], biases: Sequence[Value], activation: str = "linear"
+) -> list[Value]:
+    """A layer: one `neuron` per row of `weights` (with its bias), all on the same inputs, made in one call.
+
+    The same nodes as ``[neuron(w, inputs, b, activation) for w, b in zip(weights, biases)]``, each
+    neuron's written out ("dot", "+", the activation); the inputs' numbers are read once for the layer.
+    """
+    if len(weights) != len(biases):
+        raise ValueError(f"neurons needs one bias per row of weights, got {len(weights)} rows and {len(biases)} biases")
     rule = NEURON_ACTIVATIONS.get(activation, RELU)
-    n = len(weights)
     try:  # reading .data is the type check: a number or other non-Value raises AttributeError here
-        ws, xs, b = [w.data for w in weights], [x.data for x in inputs], bias.data
+        xs, bs = list(map(_data_of_node, inputs)), list(map(_data_of_node, biases))
     except AttributeError:
-        ws = None
+        xs = None
     recording = not _open_no_grad_blocks or _grad_mode.enabled
-    if ws is None or not (recording and activation in NEURON_ACTIVATIONS and 0 < n == len(xs)):
+    if not (xs and recording and activation in NEURON_ACTIVATIONS):
         # anything unusual goes the written-out way, which converts numbers and names what is wrong
-        z = dot(weights, inputs) + bias
-        return z if activation == "linear" else _activate(z, activation)
-    weighted = DOT.forward(FLOAT, ws, xs)
-    dot_node = _node(DOT, weighted, (*weights, *inputs), DOT.local(FLOAT, weighted, ws, xs))
-    z = ADD.forward(FLOAT, weighted, b)
-    sum_node = _node(ADD, z, (dot_node, bias), ADD.local(FLOAT, z, weighted, b))
-    if rule is None:
-        return sum_node
-    a = rule.forward(FLOAT, z)
-    return _node(rule, a, (sum_node,), rule.local(FLOAT, a, z))
+        return [_written_out_neuron(w, inputs, b, activation) for w, b in zip(weights, biases)]
+    inputs = tuple(inputs)
+    n = len(xs)
+    dot_forward, dot_local, add_forward, add_local = DOT.forward, DOT.local, ADD.forward, ADD.local
+    outs = []
+    for row, bias, b in zip(weights, biases, bs):
+        try:
+            ws = list(map(_data_of_node, row))  # (map with attrgetter: the loop runs in C)
+        except AttributeError:
+            ws = None
+        if ws is None or len(ws) != n:
+            outs.append(_written_out_neuron(row, inputs, bias, activation))
+            continue
+        # Three nodes, filled in here rather than by a helper: a training step makes thousands.
+        weighted = dot_forward(FLOAT, ws, xs)
+        dot_node = _new(Value)
+        dot_node.data, dot_node.grad, dot_node.label = weighted, 0.0, ""
+        dot_node.parents, dot_node.local_grads = (*row, *inputs), dot_local(FLOAT, weighted, ws, xs)
+        dot_node._origin = DOT
+        z = add_forward(FLOAT, weighted, b)
+        sum_node = _new(Value)
+        sum_node.data, sum_node.grad, sum_node.label = z, 0.0, ""
+        sum_node.parents, sum_node.local_grads = (dot_node, bias), add_local(FLOAT, z, weighted, b)
+        sum_node._origin = ADD
+        if rule is None:
+            if _open_tapes:
+                _on_tape(dot_node, sum_node)
+            outs.append(sum_node)
+            continue
+        a = rule.forward(FLOAT, z)
+        out = _new(Value)
+        out.data, out.grad, out.label = a, 0.0, ""
+        out.parents, out.local_grads = (sum_node,), rule.local(FLOAT, a, z)
+        out._origin = rule
+        if _open_tapes:
+            _on_tape(dot_node, sum_node, out)
+        outs.append(out)
+    return outs
+
+
+def _written_out_neuron(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand, activation: str) -> Value:
+    z = dot(weights, inputs) + bias
+    return z if activation == "linear" else _activate(z, activation)
 
 
 def _activate(z: Value, activation: str) -> Value:
@@ -525,6 +658,63 @@ def is_grad_enabled() -> bool:
     return _grad_mode.enabled
 
 
+# ---- the tape: the creation order, an order backward() can use -------------------------------
+
+
+class _Tape(threading.local):
+    """The nodes operations made in this thread inside a `tape()` block, in the order they were made."""
+
+    nodes: list[Value] | None = None
+
+
+_tape = _Tape()
+_open_tapes = 0  # open tape() blocks, in all threads together: an operation reads only this int while it is 0
+
+
+@contextmanager
+def tape() -> Iterator[list[Value]]:
+    """Record every node that operations make inside this block (in this thread), in the order made.
+
+    A node is always made after its parents, so the tape read backwards is an order for the chain
+    rule: `backward()` inside the block walks it instead of searching the graph (the search is a
+    fifth of a training step; `nn.fit` records each step this way). A graph that reaches nodes made
+    before the block, or in another thread, is searched as usual. The nodes are kept until the block ends.
+    """
+    global _open_tapes
+    with _open_blocks_lock:
+        _open_tapes += 1
+    previous, _tape.nodes = _tape.nodes, []
+    try:
+        yield _tape.nodes
+    finally:
+        _tape.nodes = previous
+        with _open_blocks_lock:
+            _open_tapes -= 1
+
+
+def _on_tape(*made: Value) -> None:
+    nodes = _tape.nodes
+    if nodes is not None:
+        nodes.extend(made)
+
+
+def _backward_order(root: Value, held: list[Value]) -> list[Value]:
+    """`graph.backward_order(root, held)`'s order, read off this thread's tape when one is recording it."""
+    nodes = _tape.nodes if _open_tapes else None
+    if nodes:
+        found = graph.tape_order(root, nodes)
+        if found is not None:
+            order, reached = found
+            if list(map(_grad_of, reached)).count(0.0) != len(reached):  # (counted in C: usually all are 0)
+                held.extend(node for node in reached if node.grad != 0.0)
+            return order
+    return graph.chain_rule_order(root, held)
+
+
+_grad_of = operator.attrgetter("grad")
+_data_of_node = operator.attrgetter("data")
+
+
 # ---- copying and pickling -------------------------------------------------------------------
 
 
@@ -545,10 +735,10 @@ class _AncestorsWritten:
 
 
 def _restore(cls, data, grad, label, kind, op, parents, local_grads, extra, rule="", params=()) -> Value:
-    node = cls.__new__(cls)
-    node.data, node.grad, node.label, node.kind = data, grad, label, kind
-    node.op, node.parents, node.local_grads = op, tuple(parents), tuple(local_grads)
-    node.rule, node.params = (RULES[rule] if rule else None), tuple(params)
+    node = object.__new__(cls)  # (Value.__new__ would pick the class for a Value you make yourself)
+    node.data, node.grad, node.label = data, grad, label
+    node.parents, node.local_grads = tuple(parents), tuple(local_grads)
+    node._origin = kind if kind != RESULT else _made(RULES[rule] if rule else None, op, tuple(params))
     if extra:
         node.__dict__.update(extra)
     return node
@@ -604,11 +794,13 @@ def _record_micrograd_node(node: Value, children: Iterable[Value], op: str) -> N
     for parent in parents:
         if not isinstance(parent, Value):
             raise TypeError(f"Value _children must all be Values, got {type(parent).__name__}: {parent!r}")
-    node.kind = RESULT
+    node._origin = NOT_RECORDED
     if is_grad_enabled():
-        node.op = op
+        node._origin = Made(None, op)  # an operation outside the rule table
         node.parents = parents
         node.local_grads = (0.0,) * len(parents)
+        if parents and _open_tapes:
+            _on_tape(node)
 
 
 def _probe_local_grads(node: Value, step: Callable[[], None]) -> tuple[float, ...]:
@@ -649,6 +841,8 @@ def _probe_local_grads(node: Value, step: Callable[[], None]) -> tuple[float, ..
 # and fills in the node. (One copy per number of inputs, with the node-making inlined: a generic
 # version with *args and a helper call was a third slower on an MLP's forward pass.)
 
+_new = object.__new__  # makes a bare node; its fields are filled in right after
+
 
 def _apply1(rule: Rule, x: Value) -> Value:
     """The node for `rule` applied to one input."""
@@ -656,18 +850,17 @@ def _apply1(rule: Rule, x: Value) -> Value:
     a = x.data
     if domain is not None:
         domain(a)  # raises a teaching error outside the domain (log of 0, ...)
-    out = Value.__new__(Value)
+    out = _new(Value)
     out.data = data = forward(FLOAT, a)
     out.grad = 0.0
     out.label = ""
-    out.kind = RESULT
     if _open_no_grad_blocks and not _grad_mode.enabled:  # the first test is all the common case costs
         return _without_graph(out)
-    out.op = name
     out.parents = (x,)
     out.local_grads = local(FLOAT, data, a)
-    out.rule = rule
-    out.params = ()
+    out._origin = rule
+    if _open_tapes:
+        _on_tape(out)
     return out
 
 
@@ -677,18 +870,17 @@ def _apply_with(rule: Rule, x: Value, *params: float) -> Value:
     a = x.data
     if domain is not None:
         domain(a, *params)
-    out = Value.__new__(Value)
+    out = _new(Value)
     out.data = data = forward(FLOAT, a, *params)
     out.grad = 0.0
     out.label = ""
-    out.kind = RESULT
     if _open_no_grad_blocks and not _grad_mode.enabled:
         return _without_graph(out)
-    out.op = name
     out.parents = (x,)
     out.local_grads = local(FLOAT, data, a, *params)
-    out.rule = rule
-    out.params = params
+    out._origin = Made(rule, name, params)
+    if _open_tapes:
+        _on_tape(out)
     return out
 
 
@@ -700,18 +892,17 @@ def _apply2(rule: Rule, x: Value, y: Operand) -> Value:
     a, b = x.data, y.data
     if domain is not None:
         domain(a, b)
-    out = Value.__new__(Value)
+    out = _new(Value)
     out.data = data = forward(FLOAT, a, b)
     out.grad = 0.0
     out.label = ""
-    out.kind = RESULT
     if _open_no_grad_blocks and not _grad_mode.enabled:
         return _without_graph(out)
-    out.op = name
     out.parents = (x, y)
     out.local_grads = local(FLOAT, data, a, b)
-    out.rule = rule
-    out.params = ()
+    out._origin = rule
+    if _open_tapes:
+        _on_tape(out)
     return out
 
 
@@ -719,51 +910,33 @@ def _apply_n(rule: Rule, parents: tuple[Value, ...], *data: list[float]) -> Valu
     """The node for an n-ary `rule` on `parents`, whose numbers come as the lists the rule takes:
     sum(xs), or dot(ws, xs) with parents ws then xs."""
     name, forward, local, _ = rule
-    out = Value.__new__(Value)
+    out = _new(Value)
     out.data = value = forward(FLOAT, *data)
     out.grad = 0.0
     out.label = ""
-    out.kind = RESULT
     if _open_no_grad_blocks and not _grad_mode.enabled:
         return _without_graph(out)
-    out.op = name
     out.parents = parents
     out.local_grads = local(FLOAT, value, *data)
-    out.rule = rule
-    out.params = ()
-    return out
-
-
-def _node(rule: Rule, data: float, parents: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
-    """A node whose forward value and local derivatives the caller computed from `rule` (see `neuron`)."""
-    out = Value.__new__(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out.kind = RESULT
-    out.op = rule.name
-    out.parents = parents
-    out.local_grads = local_grads
-    out.rule = rule
-    out.params = ()
+    out._origin = rule
+    if _open_tapes:
+        _on_tape(out)
     return out
 
 
 def _without_graph(out: Value) -> Value:
     """Inside `no_grad()` an operation's node records no parents (and no local derivatives)."""
-    out.op = ""
     out.parents = ()
     out.local_grads = ()
-    out.rule = None
-    out.params = ()
+    out._origin = NOT_RECORDED
     return out
 
 
 def _power_const(rule: Rule, x: Value, k: float) -> Value:
     """``x ** k`` for a number k, named by its exponent: x**2, not x**2.0."""
     out = _apply_with(rule, x, k)
-    if out.op:
-        out.op = f"**{int(k)}" if k.is_integer() and abs(k) < 1e15 else f"**{k!r}"
+    if out.parents:
+        out._origin = Made(rule, f"**{int(k)}" if k.is_integer() and abs(k) < 1e15 else f"**{k!r}", (k,))
     return out
 
 
@@ -815,7 +988,11 @@ def _as_value(x: Operand) -> Value:
     """A Value as it is; a plain number as a constant leaf."""
     if isinstance(x, Value):
         return x
-    return Value(_real(x, "an operand of a Value operation"), kind=CONSTANT)
+    constant = _new(Value)  # made here, not by Value(...): a constant takes no attributes of its own
+    constant.data = _real(x, "an operand of a Value operation")
+    constant.grad, constant.label, constant.parents, constant.local_grads = 0.0, "", (), ()
+    constant._origin = CONSTANT
+    return constant
 
 
 def _as_values(xs: Iterable[Operand], op: str) -> tuple[Value, ...]:

@@ -1,10 +1,12 @@
-"""What ad-hoc attributes cost: `Value` with "__dict__" in its __slots__ against the same class without.
+"""What ad-hoc attributes would cost on every node: a per-node __dict__ against the engine as it is.
 
-`Value` accepts attributes it does not define (``p.m = 0.0``, as PyTorch tensors do) because its
-__slots__ include "__dict__". This script loads a second copy of `autograd.value` with that one entry
-removed and measures both, interleaved, on the benchmark's chain ``y = relu(y * 0.9999 + 0.001)``:
-bytes per node (tracemalloc; micrograd's figure for the ratio), the time to build and to back-propagate,
-and what setting two attributes on a node adds. Run: ``python benchmarks/attributes.py [--quick]``.
+A `Value` you make yourself (``Value(0.5)``) is a `ValueWithAttributes`, which accepts attributes it
+does not define (``p.m = 0.0``, as PyTorch tensors do); the nodes operations make are plain `Value`s,
+without that per-node dictionary. This script loads a second copy of `autograd.value` whose operations
+make `ValueWithAttributes` nodes too (the engine before issue 14 gave every node a __dict__) and
+measures both, interleaved, on the benchmark's chain ``y = relu(y * 0.9999 + 0.001)``: bytes per node
+(tracemalloc; micrograd's figure for the ratio), the time to build and to back-propagate, and what
+setting two attributes on a leaf adds. Run: ``python benchmarks/attributes.py [--quick]``.
 """
 
 from __future__ import annotations
@@ -20,20 +22,22 @@ import tracemalloc
 from pathlib import Path
 from types import ModuleType
 
-import autograd.value as with_dict
+import autograd.value as without_dict
 
-SLOTS_ENTRY = ', "__dict__")'
+# In the copy, operations (and the constants they wrap) make nodes of the class with a __dict__.
+NODE_MAKER = "_new = object.__new__"
+EVERY_NODE_WITH_DICT = "_new = lambda cls: object.__new__(ValueWithAttributes if cls is Value else cls)"
 
 
-def without_dict() -> ModuleType:
-    """A copy of autograd/value.py whose Value has no "__dict__" slot (everything else identical)."""
-    source = Path(with_dict.__file__).read_text()
-    if source.count(SLOTS_ENTRY) != 1:
-        sys.exit(f"attributes.py: expected exactly one {SLOTS_ENTRY!r} in value.py's __slots__; update this script")
+def with_dict_on_every_node() -> ModuleType:
+    """A copy of autograd/value.py whose operations make `ValueWithAttributes` nodes (everything else identical)."""
+    source = Path(without_dict.__file__).read_text()
+    if source.count(NODE_MAKER) != 1:
+        sys.exit(f"attributes.py: expected exactly one {NODE_MAKER!r} in value.py; update this script")
     folder = Path(tempfile.mkdtemp())
-    path = folder / "value_without_dict.py"
-    path.write_text(source.replace(SLOTS_ENTRY, ")"))
-    spec = importlib.util.spec_from_file_location("value_without_dict", path)
+    path = folder / "value_with_dict.py"
+    path.write_text(source.replace(NODE_MAKER, EVERY_NODE_WITH_DICT))
+    spec = importlib.util.spec_from_file_location("value_with_dict", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses and typing look modules up by name
     spec.loader.exec_module(module)
@@ -64,7 +68,7 @@ def bytes_per_node(Value, depth: int) -> float:
     traced = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     nodes = count_nodes(root)
-    assert type(root) is Value, "the copy's operations must make the copy's Values"
+    assert isinstance(root, Value), "the copy's operations must make the copy's Values"
     return traced / nodes
 
 
@@ -122,8 +126,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true", help="a tiny run, to check that the script works")
     args = parser.parse_args(argv)
     depth, rounds = (200, 3) if args.quick else (40_000, 9)
-    plain = without_dict()
-    engines = {"with __dict__": with_dict.Value, "without __dict__": plain.Value}
+    every = with_dict_on_every_node()
+    engines = {"with __dict__": every.Value, "without __dict__": without_dict.Value}
 
     memory = {name: bytes_per_node(Value, depth) for name, Value in engines.items()}
     micrograd = micrograd_bytes_per_node(depth)
@@ -134,9 +138,9 @@ def main(argv: list[str] | None = None) -> dict:
     build = {name: statistics.median(t[0] for t in runs) for name, runs in times.items()}
     backward = {name: statistics.median(t[1] for t in runs) for name, runs in times.items()}
 
-    nodes = count_nodes(chain(with_dict.Value, depth))
+    nodes = count_nodes(chain(without_dict.Value, depth))
     print(f"Chain y = relu(y * 0.9999 + 0.001), {nodes:,} nodes; medians of {rounds} interleaved rounds,", end=" ")
-    print("collector off.")
+    print("collector off. 'with __dict__': every node has one; 'without': operations' nodes do not (as shipped).")
     print()
     print("| measurement                    | with __dict__ | without __dict__ | with / without |")
     print("|--------------------------------|---------------|------------------|----------------|")
@@ -152,8 +156,8 @@ def main(argv: list[str] | None = None) -> dict:
         print()
         for name in engines:
             print(f"- bytes per node {name} / micrograd's ({micrograd:.1f}): {memory[name] / micrograd:.3f}")
-    extra = attribute_bytes(with_dict.Value)
-    print(f"- setting two attributes (p.m, p.v) on a Value adds {extra:.1f} bytes to it.")
+    extra = attribute_bytes(without_dict.Value)
+    print(f"- setting two attributes (p.m, p.v) on a Value you made adds {extra:.1f} bytes to it.")
     return {"bytes_per_node": memory, "micrograd_bytes_per_node": micrograd, "build_ms": build,
             "backward_ms": backward, "two_attributes_bytes": extra, "nodes": nodes}  # fmt: skip
 

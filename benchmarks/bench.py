@@ -497,16 +497,28 @@ def memory(nodes: int) -> dict:
 # ---- the run and the report ------------------------------------------------------------------------
 
 
-def run(repeat: int, samples: int, sizes: tuple[int, ...], sum_terms: int, memory_nodes: int) -> dict:
+PARTS = ("demo", "profile", "per_node", "sum", "memory")
+
+
+def run(
+    repeat: int, samples: int, sizes: tuple[int, ...], sum_terms: int, memory_nodes: int, only: tuple[str, ...] = PARTS
+) -> dict:
+    """Every part of the benchmark (or the parts named in `only`, for iterating on one of them)."""
     results: dict = {"machine": readme.machine(), "repeat": repeat, "samples": samples}
     results["torch"] = None if torch is None else torch.__version__
-    results["demo_step"] = demo_step(repeat, samples)
-    results["profile"] = {engine: profile_breakdown(samples, engine) for engine in ("now", "today")}
-    results["per_node"] = scaling(sizes, repeat)
-    results["sum"] = big_sum(sum_terms, max(1, min(repeat, 5)))
-    results["sum"]["terms"] = sum_terms
-    results["memory"] = memory(memory_nodes)
-    results["targets"] = ratios(results)
+    if "demo" in only:
+        results["demo_step"] = demo_step(repeat, samples)
+    if "profile" in only:
+        results["profile"] = {engine: profile_breakdown(samples, engine) for engine in ("now", "today")}
+    if "per_node" in only:
+        results["per_node"] = scaling(sizes, repeat)
+    if "sum" in only:
+        results["sum"] = big_sum(sum_terms, max(1, min(repeat, 5)))
+        results["sum"]["terms"] = sum_terms
+    if "memory" in only:
+        results["memory"] = memory(memory_nodes)
+    if only == PARTS:
+        results["targets"] = ratios(results)
     return results
 
 
@@ -598,15 +610,42 @@ def report(r: dict) -> str:
     return "\n".join(lines)
 
 
+def partial_report(r: dict) -> dict:
+    """The parts measured by an --only run, with the ratios they allow (no JSON file, no README)."""
+    out = {key: r[key] for key in ("demo_step", "profile", "per_node", "sum", "memory") if key in r}
+    if "demo_step" in r:
+        ms = r["demo_step"]["ms"]
+        out["ratios"] = {
+            "interactive step / today's chainrule": ms["interactive (nn.fit)"] / ms["today"],
+            "interactive step / floor": ms["interactive (nn.fit)"] / ms["floor"],
+            "micrograd (garbage charged) / interactive step": ms["micrograd"] / ms["interactive (nn.fit)"],
+        }
+    if "sum" in r:
+        out.setdefault("ratios", {})["1e6-term sum: backward / build"] = (
+            r["sum"]["now"]["backward_ms"] / r["sum"]["now"]["build_ms"]
+        )
+    if "memory" in r:
+        out.setdefault("ratios", {})["bytes per node / micrograd's"] = r["memory"]["now"] / r["memory"]["micrograd"]
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks that the script runs")
     parser.add_argument("--repeat", type=int, default=None, help="rounds per measurement (default 15; quick 2)")
     parser.add_argument("--json", type=Path, default=HERE / "results.json", help="where to write the JSON")
     parser.add_argument("--update-readme", action="store_true", help="put the report into README.md")
+    parser.add_argument(
+        "--only", default=",".join(PARTS), help=f"comma-separated parts to run while iterating (of {', '.join(PARTS)})"
+    )
     args = parser.parse_args(argv)
+    only = tuple(part for part in PARTS if part in args.only.split(","))
+    if set(args.only.split(",")) - set(PARTS):
+        parser.error(f"--only takes parts among {', '.join(PARTS)}, got {args.only!r}")
+    if args.update_readme and only != PARTS:
+        parser.error("--update-readme needs every part (leave out --only)")
     if args.quick:
-        results = run(args.repeat or 2, samples=8, sizes=(500, 1_000), sum_terms=1_000, memory_nodes=5_000)
+        results = run(args.repeat or 2, samples=8, sizes=(500, 1_000), sum_terms=1_000, memory_nodes=5_000, only=only)
     else:
         results = run(
             args.repeat or 15,
@@ -614,7 +653,11 @@ def main(argv: list[str] | None = None) -> None:
             sizes=(10_000, 100_000, 1_000_000),
             sum_terms=1_000_000,
             memory_nodes=1_000_000,
+            only=only,
         )
+    if only != PARTS:
+        print(json.dumps(partial_report(results), indent=2))
+        return
     print(report(results))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")

@@ -315,7 +315,8 @@ class _InteractiveStep:
 
     def __call__(self, batch: list[int]) -> tuple[float, int]:
         """Forward, backward and update for the samples `batch`; returns (loss, number right)."""
-        with collector_paused():  # graphs have no cycles: see collector_paused
+        # graphs have no cycles (see collector_paused); the tape gives backward() its order without a search
+        with collector_paused(), autograd.value.tape():
             targets = [self.y[i] for i in batch]
             batch_loss, predictions = self.loss_of([self.X[i] for i in batch], targets)
             self.optimizer.zero_grad()
