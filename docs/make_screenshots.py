@@ -15,7 +15,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from lab import CHROMIUM, CHROMIUM_ARGS, ROOT, jupyter_lab, open_notebook, run_all  # noqa: E402
+import chromium  # noqa: E402 - tests/chromium.py: Debian's Chromium, as the tests start it
+from lab import ROOT, jupyter_lab, open_notebook, run_all  # noqa: E402
 
 NOTEBOOK = ROOT / "notebooks" / "02_backprop_step_through.ipynb"
 
@@ -29,7 +30,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with jupyter_lab([NOTEBOOK]) as (base, token), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = chromium.launch(p)
         page = open_notebook(browser, base, token, NOTEBOOK.name)
         scroll_to(page, ".jp-Notebook .jp-CodeCell .jp-OutputArea")
         page.screenshot(path=str(HERE / "jupyterlab_untrusted.png"))

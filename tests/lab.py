@@ -33,8 +33,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def jupyter_lab(notebooks: list[Path], timeout: float = 90.0) -> Iterator[tuple[str, str]]:
-    """Yield (base URL, token) of a JupyterLab serving copies of `notebooks`; stop it afterwards."""
+def jupyter_lab(notebooks: list[Path], timeout: float = 90.0, trusted: bool = False) -> Iterator[tuple[str, str]]:
+    """Yield (base URL, token) of a JupyterLab serving copies of `notebooks`; stop it afterwards.
+
+    With `trusted`, the copies are signed first (`jupyter trust`), as a notebook is that its reader
+    ran and saved: JupyterLab then renders scripts and widgets in its saved outputs.
+    """
     with tempfile.TemporaryDirectory(prefix="chainrule-lab-") as tmp:
         tmp = Path(tmp)
         work = tmp / "notebooks"
@@ -56,6 +60,10 @@ def jupyter_lab(notebooks: list[Path], timeout: float = 90.0) -> Iterator[tuple[
             "IPYTHONDIR": str(tmp / "ipython"),
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         }
+        if trusted:
+            names = [notebook.name for notebook in notebooks]
+            subprocess.run([sys.executable, "-m", "jupyter", "trust", *names], env=env, cwd=work, check=True,
+                           capture_output=True)  # fmt: skip
         command = [
             sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",

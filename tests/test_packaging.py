@@ -103,3 +103,14 @@ def test_a_built_wheel_carries_the_player_script_and_style(tmp_path):
     (wheel,) = tmp_path.glob("chainrule-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"autograd/view/player.js", "autograd/view/player.css", "autograd/view/__init__.py"} <= names
+
+
+@pytest.mark.parametrize("script", sorted((ROOT / "docs").glob("make_*.py")), ids=lambda p: p.name)
+def test_the_docs_scripts_import(script):
+    """The scripts that regenerate docs/ and the notebooks are run by hand: at least they must import."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"docs_{script.stem}", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # runs the imports; main() waits for `if __name__ == "__main__"`
+    assert callable(module.main)
