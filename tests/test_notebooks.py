@@ -84,12 +84,13 @@ def test_make_notebooks_drops_widget_views_only_where_a_picture_stands_in():
     view = {"model_id": "x", "version_major": 2, "version_minor": 0}
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["widgets"] = {"state": {}}
+    picture = "<img src='data:image/png;base64,AA'>"
+    with_picture = {make_notebooks.WIDGET_VIEW: view, "text/html": picture, "text/plain": "w"}
+    without = {make_notebooks.WIDGET_VIEW: view, "text/plain": "w"}
     notebook.cells = [
-        nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data={
-            make_notebooks.WIDGET_VIEW: view, "text/html": "<img src='data:image/png;base64,AA'>", "text/plain": "w"})]),
-        nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data={
-            make_notebooks.WIDGET_VIEW: view, "text/plain": "w"})]),
-    ]  # fmt: skip
+        nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data=data)])
+        for data in (with_picture, without)
+    ]
     assert make_notebooks.without_widget_views(notebook) == 1
     assert set(notebook.cells[0].outputs[0].data) == {"text/html", "text/plain"}
     assert make_notebooks.WIDGET_VIEW in notebook.cells[1].outputs[0].data  # nothing else to show: kept
