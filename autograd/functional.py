@@ -46,6 +46,12 @@ def _gradient_values(out: Value, wrt: Sequence[Value]) -> list[Value]:
     return [_as_value(grads.get(x, 0.0)) for x in wrt]
 
 
+def _function(f: object, transform: str) -> None:
+    """A transform takes a function: say so at once, not with a bare error when it is first called."""
+    if not callable(f):
+        raise TypeError(f"{transform} needs a function f(*values) -> Value, got {type(f).__name__}: {f!r}"[:300])
+
+
 def value_and_grad(
     f: Callable[..., Value], argnums: Argnums = 0
 ) -> Callable[..., tuple[float, float | tuple[float, ...]]]:
@@ -56,6 +62,7 @@ def value_and_grad(
     reach `f` as Values too (numbers become constants), so `f` may call `.tanh()` on any of them.
     Like `torch.func.grad` it is a function transform: it works inside `no_grad()` as well.
     """
+    _function(f, "value_and_grad")
     positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     if not positions or not all(isinstance(i, int) for i in positions):
         raise TypeError(f"argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
@@ -90,6 +97,7 @@ def grad(f: Callable[..., Value], argnums: Argnums = 0) -> Callable[..., float |
     It composes: ``grad(grad(f))(x)`` is f''(x), and so on for any order (inside a transform the
     derivative is a Value with its own graph, see the module docstring).
     """
+    _function(f, "grad")
     with_value = value_and_grad(f, argnums)
 
     @functools.wraps(f)
@@ -106,6 +114,7 @@ def hessian(f: Callable[..., Value]) -> Callable[..., list[list[float]]]:
     The gradient is built with ``create_graph`` (Values), then each of its entries is
     back-propagated once more: one row of the matrix each.
     """
+    _function(f, "hessian")
 
     @functools.wraps(f)
     def wrapped(*args: Number | Value) -> list[list[float]]:
@@ -128,6 +137,7 @@ def hvp(f: Callable[..., Value]) -> Callable[[Sequence[Number], Sequence[Number]
     Computed without the Hessian: the gradient g (as Values) dotted with v is one number, and its
     gradient is H v (one extra backward pass, whatever the number of inputs).
     """
+    _function(f, "hvp")
 
     @functools.wraps(f)
     def wrapped(xs: Sequence[Number | Value], v: Sequence[Number]) -> list[float]:
@@ -172,6 +182,7 @@ def gradcheck(
     Returns True when ``|analytic - numeric| <= atol + rtol * |numeric|`` for every input,
     otherwise raises `GradcheckError` with a table of both for each input.
     """
+    _function(f, "gradcheck")
     xs = [_data(x) for x in inputs]
     if not xs:
         raise ValueError("gradcheck needs at least one input")
@@ -212,6 +223,7 @@ def gradgradcheck(
     Returns True when every entry agrees within ``atol + rtol * |numeric|``, otherwise raises
     `GradcheckError` with a table of both.
     """
+    _function(f, "gradgradcheck")
     xs = [_data(x) for x in inputs]
     if not xs:
         raise ValueError("gradgradcheck needs at least one input")

@@ -90,7 +90,8 @@ def _real(data: object, what: str = "Value") -> float:
         try:
             return float(data)
         except OverflowError:
-            raise ValueError(f"{what} got an integer too large for a float: {data!r}") from None
+            digits = int(abs(int(data)).bit_length() * 0.30103) + 1  # log10(2): no str() of a huge int
+            raise ValueError(f"{what} got an integer too large for a float (about {digits} digits)") from None
     raise TypeError(f"{what} needs a real number (int, float or bool), got {type(data).__name__}: {data!r}")
 
 

@@ -281,3 +281,16 @@ def test_a_model_deepcopies_and_pickles_and_the_copy_is_independent():
         out = clone([0.5, -0.5])
         out.backward()
         assert all(p.grad == 0.0 for p in model.parameters())
+
+
+@pytest.mark.parametrize("digits", [320, 5000])
+def test_a_huge_integer_is_refused_with_its_size_not_its_digits(digits):
+    with pytest.raises(ValueError, match=rf"too large for a float \(about {digits} digits\)") as caught:
+        autograd.Value(10 ** (digits - 1))
+    assert len(str(caught.value)) < 120
+
+
+@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "hessian", "hvp"])
+def test_a_transform_given_something_that_is_not_a_function_says_so_at_once(transform):
+    with pytest.raises(TypeError, match=rf"{transform} needs a function f\(\*values\) -> Value, got int: 3"):
+        getattr(autograd, transform)(3)
