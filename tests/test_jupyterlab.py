@@ -74,19 +74,18 @@ def test_untrusted_first_open_shows_a_picture_and_the_steps_then_run_all_makes_t
     page.close()
 
 
-def test_a_trusted_reopen_without_a_kernel_shows_players_and_the_widget_cells_picture(tmp_path):
+def test_a_trusted_reopen_without_a_kernel_shows_players_and_the_widget_cells_picture(lab, tmp_path):
     """A reader who ran the notebook, saved it and opens it again (trusted, kernel not yet run): the
     HTML players run their scripts, and the widget cell shows its picture, not "model not found"."""
-    sync_api = chromium.sync_api()
-    with jupyter_lab([NOTEBOOK], trusted=True) as (base, token), sync_api.sync_playwright() as p:
-        browser = chromium.launch(p)
+    browser = lab[0]  # one Playwright per thread: this test's own JupyterLab, the module's browser
+    with jupyter_lab([NOTEBOOK], trusted=True) as (base, token):
         page = open_notebook(browser, base, token, NOTEBOOK.name)
         page.wait_for_selector(".jp-Notebook .crw-live", timeout=60_000)
-        page.screenshot(path=str(tmp_path / "trusted_reopen.png"), full_page=True)
+        page.screenshot(path=str(tmp_path / "trusted_reopen.png"))
         text = page.inner_text(".jp-Notebook")
         assert "Error displaying widget" not in text and "model not found" not in text
         outputs = outputs_of(page)
         assert sum(o["players"] for o in outputs) == 2  # the player and the quiz player, live from their scripts
         (widget_cell,) = [o for o in outputs if "Walkthrough widget" in o["text"] or (o["images"] and not o["players"])]
         assert widget_cell["images"][0]["natural"] > 1000 and widget_cell["buttons"] == 0
-        browser.close()
+        page.close()
