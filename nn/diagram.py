@@ -277,6 +277,43 @@ def _line(key: str, x: float) -> str:
     return f"{key} {number(x)}"
 
 
+def shows_gradients(net: Network, show_grad: bool = True) -> bool:
+    """True when the picture shows gradients: asked for, after a forward pass, and not all zero."""
+    neurons = net.neurons()
+    forward = any(n.out is not None for n in neurons)
+    return show_grad and forward and any(n.out.grad != 0.0 or n.z.grad != 0.0 for n in neurons if n.out is not None)
+
+
+def largest_weight(net: Network) -> float:
+    """The largest finite |w|: the weight drawn widest (`weight_style` scales the others to it)."""
+    return max((abs(w.data) for n in net.neurons() for w in n.w if math.isfinite(w.data)), default=1.0)
+
+
+def node_texts(net: Network, *, show_data: bool = True, show_grad: bool = True) -> dict[str, str]:
+    """What each circle says, by node name (``x0``, ``n1_2``): the input's or neuron's name, then
+    its bias, output (data), ∂L/∂output (grad) and δ = ∂L/∂z, one per line, in fixed widths."""
+    grads = shows_gradients(net, show_grad)
+    texts = {}
+    for i, name in enumerate(net.input_names):
+        value = net.inputs[i]
+        lines = [name]
+        if value is not None and show_data:
+            lines.append(_line("data", value.data))
+        if value is not None and grads:
+            lines.append(_line("grad", value.grad))
+        texts[f"x{i}"] = "\n".join(lines)
+    for n in net.neurons():
+        lines = [f"{n.name}: {n.activation}"]
+        if n.b is not None:  # the bias under its parameter name (b0.1), as named_parameters() lists it
+            lines.append(_line(n.b.label or "b", n.b.data))
+        if n.out is not None and show_data:
+            lines.append(_line("data", n.out.data))
+        if grads:
+            lines += [_line("grad", n.out.grad), _line("δ", n.z.grad)]
+        texts[n.node] = "\n".join(lines)
+    return texts
+
+
 def draw_network(
     net: Network,
     *,
@@ -297,9 +334,9 @@ def draw_network(
     neurons = net.neurons()
     n_weights = sum(len(n.w) for n in neurons)
     labels = n_weights <= MAX_LABELLED_WEIGHTS if labels is None else labels
-    forward = any(n.out is not None for n in neurons)
-    grads = show_grad and forward and any(n.out.grad != 0.0 or n.z.grad != 0.0 for n in neurons if n.out is not None)
-    largest = max((abs(w.data) for n in neurons for w in n.w if math.isfinite(w.data)), default=1.0)
+    grads = shows_gradients(net, show_grad)
+    largest = largest_weight(net)
+    texts = node_texts(net, show_data=show_data, show_grad=show_grad)
 
     g = Graph(name="network", graph_attr={
         "rankdir": rankdir, "bgcolor": "white", "nodesep": "0.12", "ranksep": "0.5", "ordering": "out",
@@ -311,14 +348,8 @@ def draw_network(
 
     with g.subgraph(name="inputs") as column:
         column.attr(rank="same")
-        for i, name in enumerate(net.input_names):
-            value = net.inputs[i]
-            lines = [name]
-            if value is not None and show_data:
-                lines.append(_line("data", value.data))
-            if value is not None and grads:
-                lines.append(_line("grad", value.grad))
-            column.node(f"x{i}", "\n".join(lines), id=f"n_x{i}", **KIND_STYLE["input"])
+        for i in range(len(net.input_names)):
+            column.node(f"x{i}", texts[f"x{i}"], id=f"n_x{i}", **KIND_STYLE["input"])
         _keep_in_order(column, [f"x{i}" for i in range(len(net.input_names))])
 
     last = len(net.layers) - 1
@@ -326,15 +357,8 @@ def draw_network(
         with g.subgraph(name=f"layer{k}") as column:
             column.attr(rank="same")
             for n in layer:
-                lines = [f"{n.name}: {n.activation}"]
-                if n.b is not None:  # the bias under its parameter name (b0.1), as named_parameters() lists it
-                    lines.append(_line(n.b.label or "b", n.b.data))
-                if n.out is not None and show_data:
-                    lines.append(_line("data", n.out.data))
-                if grads:
-                    lines += [_line("grad", n.out.grad), _line("δ", n.z.grad)]
                 style = OUTPUT_STYLE if k == last else NEURON_STYLE
-                column.node(n.node, "\n".join(lines), id=f"n_{n.node}", **style)
+                column.node(n.node, texts[n.node], id=f"n_{n.node}", **style)
             _keep_in_order(column, [n.node for n in layer])
 
     for n in neurons:

@@ -34,6 +34,7 @@ import os
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,10 +42,13 @@ from autograd import no_grad
 from autograd.files import atomic_write
 from nn.train import History, Run, Snapshot
 
-DRAW_BUDGET = 0.2  # at most this fraction of the training time is spent drawing
+DRAW_BUDGET = 0.2  # drawing, the final frame included, takes at most this fraction of the training time
+FIRST_PICTURE_GUESS = 0.5  # seconds: what a first picture is assumed to cost before any has been drawn
+STATUS_EVERY = 0.1  # seconds: the epoch text is rewritten at most this often between pictures
 BOUNDARY_STEPS = 20  # the decision boundary's grid: 20 x 20 forward passes per picture
 FIGURE_WIDTH = 11.0  # inches, at DPI: a frame is 880 px wide
 DPI = 80
+MIN_NUMBER_FONT = 4.5  # points: the network panel writes numbers in its circles only from this size up
 
 
 def in_notebook() -> bool:
@@ -64,46 +68,326 @@ def draw_frame(fig, history: History, run: Run, upto: int | None = None) -> None
     """Draw the state after epoch `upto` (all recorded epochs when None) into matplotlib `fig`.
 
     Panels: loss and accuracy per epoch; the decision boundary for 2-D inputs; the network.
-    The model must hold the parameters of that epoch (the caller sets them).
+    The model must hold the parameters of that epoch (the caller sets them). The panels are made
+    at the first call; later calls on the same figure only update their data (see `TrainingPicture`).
     """
-    from nn import plot
+    picture = getattr(fig, "chainrule_picture", None)
+    if picture is None or picture.run is not run:
+        picture = fig.chainrule_picture = TrainingPicture(run, fig)
+    picture.draw(history, upto)
 
-    fig.clear()
-    epochs = history.epochs if upto is None else upto
-    picture = network_png(run)
-    two_d = _is_2d(run.X)
-    rows = [1.0, 1.15] if picture is not None else [1.0]
-    grid = fig.add_gridspec(len(rows), 2 if two_d else 1, height_ratios=rows)
-    ax = fig.add_subplot(grid[0, 0])
-    xs = range(1, epochs + 1)
-    ax.plot(xs, history.loss[:epochs], color="#2f6db5", label="loss")
-    ax.set(xlabel="epoch", ylabel="loss", xlim=(0.5, max(run.epochs, epochs, 1) + 0.5))
-    if epochs and history.accuracy[0] is not None:
-        twin = ax.twinx()
-        twin.plot(xs, history.accuracy[:epochs], color="#e08a1e", label="accuracy")
-        twin.set(ylim=(0, 1.05), ylabel="accuracy")
-        twin.yaxis.label.set_color("#e08a1e")
-    ax.yaxis.label.set_color("#2f6db5")
-    ax.set_title(status_text(history, run, upto), fontsize=11)
-    if two_d:
-        boundary = fig.add_subplot(grid[0, 1])
-        plot.decision_boundary(run.model, run.X, run.y, ax=boundary, steps=BOUNDARY_STEPS)
-        boundary.set_title("decision boundary and the data", fontsize=11)
-        boundary.set_xticks([])
-        boundary.set_yticks([])
-    if picture is not None:
-        import matplotlib.image
 
-        net = fig.add_subplot(grid[1, :])
-        net.axis("off")
-        net.imshow(matplotlib.image.imread(io.BytesIO(picture), format="png"))
-        net.set_title(
-            "the network on the sample with the largest loss: weights blue +, magenta −, width |w|; "
-            "neurons: output, ∂L/∂output, δ",
-            fontsize=9,
-        )
-    fig.subplots_adjust(left=0.06, right=0.94, bottom=0.04 if picture is not None else 0.14, top=0.93, wspace=0.3,
-                        hspace=0.25)  # fmt: skip
+class TrainingPicture:
+    """The panels of a training run's picture, made once in one matplotlib figure; `draw` updates
+    them for an epoch.
+
+    What makes a frame cheap: nothing is laid out again. The loss and accuracy are two lines whose
+    data changes; the decision boundary is an image of the model's scores on a fixed grid; the
+    network is laid out once by Graphviz (`model.diagram`, the one picture of a network) and
+    painted with matplotlib from that layout: each frame only recolours and re-widens the edges
+    (weights by sign and size) and rewrites the numbers in the circles. For nn's MLP, Layer and
+    Neuron the scores come from the model's forward pass compiled once (`autograd.compile`):
+    straight-line Python, a few times faster than building a graph for every grid point.
+    """
+
+    def __init__(self, run: Run, fig=None) -> None:
+        self.run = run
+        self.fig = fig if fig is not None else new_figure(run)
+        self.two_d = _is_2d(run.X)
+        self.has_network = hasattr(run.model, "diagram")
+        self._forward = _forward_function(run.model, list(run.X[0]))
+        self._made = False
+
+    def _make(self, history: History) -> None:
+        from matplotlib.colors import BoundaryNorm, ListedColormap
+
+        fig, run = self.fig, self.run
+        fig.clear()
+        rows = [1.0, 1.15] if self.has_network else [1.0]
+        grid = fig.add_gridspec(len(rows), 2 if self.two_d else 1, height_ratios=rows)
+        ax = self.loss_axes = fig.add_subplot(grid[0, 0])
+        (self.loss_line,) = ax.plot([], [], color="#2f6db5", label="loss")
+        ax.set(xlabel="epoch", ylabel="loss", xlim=(0.5, max(run.epochs, 1) + 0.5))
+        ax.locator_params(nbins=5)  # fewer tick labels: text is most of what a frame costs to render
+        ax.yaxis.label.set_color("#2f6db5")
+        self.accuracy_line = None
+        if run.is_right is not None:
+            twin = ax.twinx()
+            (self.accuracy_line,) = twin.plot([], [], color="#e08a1e", label="accuracy")
+            twin.set(ylim=(0, 1.05), ylabel="accuracy", yticks=[0, 0.25, 0.5, 0.75, 1])
+            twin.yaxis.label.set_color("#e08a1e")
+        self.title = ax.set_title("", fontsize=11)
+        if self.two_d:
+            from nn.plot import boundary_grid
+
+            boundary = fig.add_subplot(grid[0, 1])
+            self.grid_x, self.grid_y = boundary_grid(run.X, BOUNDARY_STEPS)
+            extent = (self.grid_x[0], self.grid_x[-1], self.grid_y[0], self.grid_y[-1])
+            # the scores, interpolated between grid points, then coloured by their sign: a smooth boundary
+            self.boundary_image = boundary.imshow(
+                [[0.0] * BOUNDARY_STEPS] * BOUNDARY_STEPS, origin="lower", extent=extent, aspect="auto",
+                cmap=ListedColormap(["#f4b6b6", "#b6cdf4"]), norm=BoundaryNorm([-2.0, 0.0, 2.0], 2),
+                interpolation="bilinear", interpolation_stage="data",
+            )  # fmt: skip
+            boundary.scatter([p[0] for p in run.X], [p[1] for p in run.X], s=18, edgecolors="white", linewidths=0.5,
+                             c=["#c0392b" if label <= 0 else "#2f6db5" for label in run.y])  # fmt: skip
+            boundary.set(xlim=extent[:2], ylim=extent[2:], xticks=[], yticks=[])
+            boundary.set_title("decision boundary and the data", fontsize=11)
+        fig.subplots_adjust(left=0.06, right=0.94, bottom=0.04 if self.has_network else 0.14, top=0.93, wspace=0.3,
+                            hspace=0.25)  # fmt: skip
+        self.network = None
+        if self.has_network:
+            net_ax = fig.add_subplot(grid[1, :])
+            net_ax.set_title(
+                "the network on the sample with the largest loss: weights blue +, magenta −, width |w|; "
+                "neuron fill: its output (same colours); ring: δ = ∂L/∂z, width |δ|",
+                fontsize=9,
+            )
+            self.network = NetworkPanel(net_ax, self.run)
+        self._made = True
+
+    def draw(self, history: History, upto: int | None = None) -> None:
+        """Update every panel to epoch `upto` (default: the last recorded one)."""
+        if not self._made:
+            self._make(history)
+        run = self.run
+        epochs = history.epochs if upto is None else upto
+        xs = range(1, epochs + 1)
+        self.loss_line.set_data(xs, history.loss[:epochs])
+        self.loss_axes.relim()
+        self.loss_axes.autoscale_view(scalex=False)
+        if self.accuracy_line is not None:
+            self.accuracy_line.set_data(xs, [a or 0.0 for a in history.accuracy[:epochs]])
+        self.title.set_text(status_text(history, run, upto))
+        outputs = None
+        if self.two_d:
+            outputs = self._forward([[a, b] for b in self.grid_y for a in self.grid_x])
+            steps = BOUNDARY_STEPS
+            scores = [[_clip(_first(outputs[j * steps + i])) for i in range(steps)] for j in range(steps)]
+            self.boundary_image.set_data(scores)
+        if self.network is not None:
+            self.network.draw(self._worst_sample())
+
+    def _worst_sample(self) -> int:
+        return worst_sample(self.run, self._forward)
+
+    def png(self) -> bytes:
+        return figure_png(self.fig)
+
+
+class NetworkPanel:
+    """The network (`model.diagram`) painted into a matplotlib axes from a layout made once by Graphviz.
+
+    Graphviz places the circles and routes the edges for the first frame; every frame after that
+    keeps those shapes and only restyles them, so it costs no layout and no Graphviz at all. The
+    styles and texts are the diagram's own (`weight_style`, `node_texts`), so the panel shows what
+    ``model.diagram(loss=...)`` shows.
+    """
+
+    def __init__(self, ax, run: Run) -> None:
+        self.ax, self.run = ax, run
+        ax.axis("off")
+        self._laid_out = False
+
+    def _lay_out(self, net) -> None:
+        from matplotlib.collections import LineCollection, PatchCollection
+        from matplotlib.patches import Ellipse
+
+        from autograd.render import layout
+        from nn.diagram import draw_network
+
+        ax = self.ax
+        laid = layout(draw_network(net, rankdir="TB", legend=False, labels=False).source)
+        _, _, width, height = (float(v) for v in laid["bb"].split(","))
+        ax.set(xlim=(0, width), ylim=(0, height), aspect="equal")
+        ax.apply_aspect()
+        box = ax.get_window_extent()  # pixels at the figure's dpi
+        scale = min(box.width / width, box.height / height) * 72 / self.ax.figure.dpi  # points per layout point
+        nodes = {o["name"]: o for o in laid.get("objects", []) if "pos" in o}
+        centres, circles = {}, []
+        self.node_names = []
+        for name, o in nodes.items():
+            x, y = (float(v) for v in o["pos"].split(","))
+            w, h = float(o["width"]) * 72, float(o["height"]) * 72
+            circles.append(Ellipse((x, y), w, h, facecolor=o.get("fillcolor", "white"), edgecolor=o.get("color"),
+                                   linewidth=0.8, zorder=2))
+            centres[name] = (x, y)
+            self.node_names.append(name)
+        by_id = {e["id"][2:]: e for e in laid.get("edges", []) if e.get("id", "").startswith("n_w")}
+        segments = []
+        self.weights = []
+        for n in net.neurons():
+            for i in range(len(n.w)):
+                edge = by_id[n.weight_node(i)]
+                segments.append(_spline(edge["pos"]))
+                self.weights.append((n.layer, n.index, i))
+        self.edges = LineCollection(segments, zorder=1, capstyle="round")
+        ax.add_collection(self.edges, autolim=False)
+        self.circles = PatchCollection(circles, match_original=True, zorder=2)  # one artist, no per-patch limits
+        ax.add_collection(self.circles, autolim=False)
+        self.fills = [c.get_facecolor() for c in circles]
+        self.rings = [c.get_edgecolor() for c in circles]
+        self.ring_widths = [c.get_linewidth() for c in circles]
+        self.line_scale = scale
+        self.neuron_circles = [self.node_names.index(n.node) for n in net.neurons()]
+        font = 10 * scale  # the diagram's 10 pt Courier, at the panel's scale
+        self.texts = {}
+        if font >= MIN_NUMBER_FONT:  # numbers too small to read are not drawn (and cost nothing)
+            self.texts = {
+                name: ax.text(*centres[name], "", ha="center", va="center", fontsize=font, family="monospace",
+                              zorder=3, linespacing=1.1)
+                for name in self.node_names
+            }  # fmt: skip
+        self._laid_out = True
+
+    def draw(self, sample: int) -> None:
+        """Show the network on sample `sample`: its activations and the gradients of its loss."""
+        from nn.diagram import largest_weight, network_of, node_texts, weight_style
+
+        run = self.run
+        params = run.params
+        saved = [p.grad for p in params]
+        try:
+            for p in params:
+                p.grad = 0.0
+            sample_loss = run.loss([run.model(list(run.X[sample]))], [run.y[sample]])
+            sample_loss.backward()
+            net = network_of(run.model, loss=sample_loss)
+            if not self._laid_out:
+                self._lay_out(net)
+            largest = largest_weight(net)
+            layers = net.layers
+            colours, widths = [], []
+            for k, j, i in self.weights:
+                style = weight_style(layers[k][j].w[i].data, largest)
+                colours.append(style["color"])
+                widths.append(float(style["penwidth"]) * self.line_scale)
+            self.edges.set_color(colours)
+            self.edges.set_linewidth(widths)
+            # each neuron's output as its fill and its δ as its ring: readable however small the circles
+            neurons = net.neurons()
+            most_out = max((abs(n.out.data) for n in neurons if math.isfinite(n.out.data)), default=0.0) or 1.0
+            most_delta = max((abs(n.z.grad) for n in neurons if math.isfinite(n.z.grad)), default=0.0) or 1.0
+            for n, i in zip(neurons, self.neuron_circles):
+                self.fills[i] = _tint(n.out.data, most_out)
+                self.rings[i] = _sign_colour(n.z.grad) if n.z.grad else "#999999"
+                delta = abs(n.z.grad)
+                self.ring_widths[i] = 0.6 + 2.4 * min(delta / most_delta, 1.0) if math.isfinite(delta) else 3.0
+            self.circles.set_facecolor(self.fills)
+            self.circles.set_edgecolor(self.rings)
+            self.circles.set_linewidth(self.ring_widths)
+            if self.texts:
+                for name, text in node_texts(net).items():
+                    self.texts[name].set_text(text)
+        finally:
+            for p, grad in zip(params, saved):
+                p.grad = grad
+
+
+def _sign_colour(x: float) -> str:
+    """The weights' colours: blue for positive, magenta for negative (amber for inf or nan)."""
+    from nn.diagram import NEGATIVE, POSITIVE
+
+    return "#ffb300" if not math.isfinite(x) else POSITIVE if x >= 0 else NEGATIVE
+
+
+def _tint(x: float, largest: float) -> tuple[float, float, float]:
+    """A fill for value `x`: white at 0, towards the sign's colour as |x| nears `largest` (at most
+    60% of the way, so numbers written on it stay readable)."""
+    from matplotlib.colors import to_rgb
+
+    if not math.isfinite(x):
+        return to_rgb("#ffb300")
+    strength = 0.6 * min(abs(x) / largest, 1.0)
+    colour = to_rgb(_sign_colour(x))
+    return tuple(1 - strength + strength * c for c in colour)
+
+
+def _spline(pos: str) -> list[tuple[float, float]]:
+    """Graphviz's edge spline ``"e,x,y x1,y1 x2,y2 ..."`` (cubic Bézier pieces, then the arrow's tip)
+    as a polyline from the tail to the tip, 8 points per piece."""
+    import numpy as np
+
+    end = None
+    points = []
+    for part in pos.split():
+        if part.startswith("e,"):
+            end = tuple(float(v) for v in part[2:].split(","))
+        elif not part.startswith("s,"):
+            points.append([float(v) for v in part.split(",")])
+    p = np.array(points)
+    t = np.linspace(0.0, 1.0, 8)[:, None]
+    line = [p[:1]]
+    for i in range(0, len(p) - 3, 3):  # each piece: B(t) = (1-t)³ p0 + 3(1-t)² t p1 + 3(1-t) t² p2 + t³ p3
+        p0, p1, p2, p3 = p[i], p[i + 1], p[i + 2], p[i + 3]
+        u = 1.0 - t
+        line.append((u**3 * p0 + 3 * u**2 * t * p1 + 3 * u * t**2 * p2 + t**3 * p3)[1:])
+    polyline = [tuple(q) for q in np.concatenate(line)]
+    return polyline + [end] if end is not None else polyline
+
+
+def _forward_function(model, example: list[float]):
+    """A function from inputs (a list of lists of floats) to the model's outputs as floats (each a
+    float, or a list for several outputs). nn's MLP, Layer and Neuron are compiled once
+    (`autograd.compile`, the arithmetic of training's compiled steps); other models run the engine
+    without recording a graph."""
+    import autograd
+    from nn.train import _fixed_structure_model
+
+    def engine(inputs: list[list[float]]) -> list:
+        with no_grad():
+            outs = [model(x) for x in inputs]
+        return [[o.data for o in out] if isinstance(out, list) else out.data for out in outs]
+
+    if not (hasattr(autograd, "compile") and _fixed_structure_model(model)):
+        return engine
+
+    def outputs(x):
+        out = model(x)
+        outs = out if isinstance(out, list) else [out]
+        return outs[0] * 0.0, outs  # a root whose gradient is 0: the program skips the backward products
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            program = autograd.compile(outputs, example, argnums=(), exact=False, has_aux=True)
+    except (TypeError, ValueError):
+        return engine
+    if program.specialised:
+        return engine
+    function, captured, single = program.function, program.captured, not isinstance(model(example), list)
+
+    def compiled(inputs: list[list[float]]) -> list:
+        params = [p.data for p in captured]  # read once: the model does not change while it is drawn
+        outs = [function([*x, *params])[2] for x in inputs]
+        return [numbers[0] for numbers in outs] if single else [list(numbers) for numbers in outs]
+
+    return compiled
+
+
+def worst_sample(run: Run, forward=None) -> int:
+    """The index of the sample the model gets least right (the largest loss; nan counts as largest):
+    its gradients say the most. `forward`: the model as a function of floats (default: the engine)."""
+    forward = forward or _forward_function(run.model, list(run.X[0]))
+    with no_grad():
+        losses = [run.loss([_prediction(out)], [t]).data for out, t in zip(forward([list(x) for x in run.X]), run.y)]
+    return max(range(len(losses)), key=lambda i: math.inf if math.isnan(losses[i]) else losses[i])
+
+
+def _prediction(output):
+    """Floats back as Values, shaped as the model gave them, for a loss function."""
+    from autograd import Value
+
+    return [Value(v) for v in output] if isinstance(output, list) else Value(output)
+
+
+def _first(output) -> float:
+    return output[0] if isinstance(output, list) else output
+
+
+def _clip(score: float) -> float:
+    """A score for the boundary image: its sign is what shows; nan shows as 0 (on the boundary)."""
+    return 0.0 if math.isnan(score) else max(-1.0, min(1.0, score))
 
 
 def status_text(history: History, run: Run, upto: int | None = None) -> str:
@@ -118,9 +402,10 @@ def status_text(history: History, run: Run, upto: int | None = None) -> str:
 
 
 def network_png(run: Run) -> bytes | None:
-    """The model's network diagram (`model.diagram`) on the sample with the largest loss, as a PNG:
-    weights by sign and size, each neuron's output, and the gradients of that sample's loss (None
-    when the model has no diagram).
+    """The model's network diagram (`model.diagram`) on the sample with the largest loss, as a PNG
+    rendered by Graphviz: weights by sign and size, each neuron's output, and the gradients of that
+    sample's loss (None when the model has no diagram). The live view's network panel paints the same
+    diagram from a layout made once (`NetworkPanel`); this is the slower, sharper picture of it.
 
     The parameters' gradients (the last step's, which the optimizer used) are put back afterwards.
     """
@@ -130,9 +415,7 @@ def network_png(run: Run) -> bytes | None:
     params = run.params
     saved = [p.grad for p in params]
     try:
-        with no_grad():  # the sample the model gets least right: its gradients are the most telling
-            losses = [run.loss([run.model(list(x))], [t]).data for x, t in zip(run.X, run.y)]
-        worst = max(range(len(losses)), key=losses.__getitem__)
+        worst = worst_sample(run)
         for p in params:
             p.grad = 0.0
         sample_loss = run.loss([run.model(list(run.X[worst]))], [run.y[worst]])
@@ -145,22 +428,30 @@ def network_png(run: Run) -> bytes | None:
 
 
 def figure_png(fig) -> bytes:
-    """A matplotlib figure as PNG bytes (no pyplot: safe in a background thread)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    """A matplotlib figure as PNG bytes (no pyplot: safe in a background thread).
 
-    FigureCanvasAgg(fig)
+    Rendered by Agg and written by Pillow at zlib level 1: encoding takes a few milliseconds instead of
+    tens, for a file about 10% larger (the live view sends one per picture; `small_png` is for keeping).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    image.convert("RGB").save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 
 def small_png(png: bytes) -> bytes:
-    """The same picture in 256 colours (Pillow's quantizer): a third of the size, for saved notebooks."""
+    """The same picture in 256 colours (Pillow's fast octree quantizer): a third of the size, for saved
+    notebooks."""
     from PIL import Image
 
     with Image.open(io.BytesIO(png)) as image:
         buffer = io.BytesIO()
-        image.convert("RGB").quantize(colors=256).save(buffer, format="PNG", optimize=True)
+        image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(buffer, format="PNG")
     return buffer.getvalue()
 
 
@@ -194,6 +485,8 @@ class LiveView:
     buttons call; they can be called from code as well.
     """
 
+    first_picture_seconds: float | None = None  # what the last run's first picture cost, in this process
+
     def __init__(self, run: Run, refresh: float = 1.0) -> None:
         import ipywidgets as widgets
 
@@ -206,11 +499,12 @@ class LiveView:
         self._one_epoch = False
         self._stopping = False
         self.state = "running"
-        self.draw_seconds = 0.0  # time spent drawing, for the budget
+        self.draw_seconds = 0.0  # time spent drawing (the final frame included), for the budget
         self.train_seconds = 0.0
         self.draws = 0
-        self._last_draw = self._last_cost = 0.0
-        self._figure = None
+        self._last_draw = self._last_cost = self._last_status = 0.0
+        self._drawn_epoch = -1  # the epoch the picture on screen shows
+        self._picture: TrainingPicture | None = None
         self.history.view = self
 
         button = dict(layout=widgets.Layout(width="auto"))
@@ -340,37 +634,57 @@ class LiveView:
             self._finish()
 
     def _draw(self, force: bool = False) -> None:
-        """Redraw the picture if the time throttle allows it (always when `force`)."""
+        """Redraw the picture if the budget allows it (always when `force`); else, at most every
+        `STATUS_EVERY` seconds, only the epoch text."""
         now = time.perf_counter()
-        if not force:
-            too_soon = now - self._last_draw < self.refresh
-            # would this picture (costing about what the last one did) overspend the budget?
-            too_costly = self.draw_seconds + self._last_cost > DRAW_BUDGET * self.train_seconds
-            if too_soon or too_costly:
+        if not force and not self._picture_allowed(now):
+            if now - self._last_status >= STATUS_EVERY:
                 with self._lock:
                     self.status.value = self._status_html()
-                return
-        if self._figure is None:
-            self._figure = new_figure(self.run)
-        draw_frame(self._figure, self.history, self.run)
-        png = figure_png(self._figure)
+                self._last_status = now
+            return
+        if self._picture is None:
+            self._picture = TrainingPicture(self.run)
+        self._picture.draw(self.history)
+        png = self._picture.png()
         with self._lock:
             self.image.value = png
             self.status.value = self._status_html()
-        self._last_draw = time.perf_counter()
+        self._drawn_epoch = self.history.epochs
+        self._last_draw = self._last_status = time.perf_counter()
         self._last_cost = self._last_draw - now
+        if self.draws == 0:
+            LiveView.first_picture_seconds = self._last_cost
         self.draw_seconds += self._last_cost
         self.draws += 1
+
+    def _picture_allowed(self, now: float) -> bool:
+        """May a picture be drawn now? Only `refresh` seconds after the last one, and only if drawing,
+        this picture and the final frame included, stays within DRAW_BUDGET of the training time so far.
+
+        A picture is assumed to cost what the last one did; before this run's first, what the first
+        picture of the previous run in this process cost (it lays out the network and compiles the
+        model's forward pass once), or FIRST_PICTURE_GUESS.
+        """
+        if now - self._last_draw < self.refresh:
+            return False
+        cost = self._last_cost if self.draws else (LiveView.first_picture_seconds or FIRST_PICTURE_GUESS)
+        final_frame = cost  # still to come: the last epoch's picture
+        return self.draw_seconds + cost + final_frame <= DRAW_BUDGET * self.train_seconds
 
     def _finish(self) -> None:
         """Final picture; the widget gives way to a static PNG in the same output."""
         try:
             if self.history.error is None:
-                self._draw(force=True)
+                started, drawn_before = time.perf_counter(), self.draw_seconds
+                if self._drawn_epoch != self.history.epochs:  # (a pause may have drawn it already)
+                    self._draw(force=True)
+                png = small_png(self.image.value)
+                self.draw_seconds = drawn_before + time.perf_counter() - started  # the final frame counts
+                self.final_frame = FinalFrame(png, status_text(self.history, self.run))
             with self._lock:
                 self._sync_controls()
-            if self.history.error is None:
-                self.final_frame = FinalFrame(small_png(self.image.value), status_text(self.history, self.run))
+            if self.final_frame is not None:
                 self.show_final_frame()
         finally:
             self.history._finished.set()

@@ -17,10 +17,8 @@ def decision_boundary(model: Module, X: Sequence[Sequence[float]], y: Sequence[i
     ax = ax or plt.gca()
     xs = [p[0] for p in X]
     ys = [p[1] for p in X]
-    x0, x1 = min(xs) - 0.5, max(xs) + 0.5
-    y0, y1 = min(ys) - 0.5, max(ys) + 0.5
-    gx = [x0 + (x1 - x0) * i / (steps - 1) for i in range(steps)]
-    gy = [y0 + (y1 - y0) * j / (steps - 1) for j in range(steps)]
+    gx, gy = boundary_grid(X, steps)
+    x0, x1, y0, y1 = gx[0], gx[-1], gy[0], gy[-1]
     with no_grad():  # only values are needed: no graph is recorded
         scores = [[_score(model([a, b])) for a in gx] for b in gy]
     ax.contourf(
@@ -33,6 +31,18 @@ def decision_boundary(model: Module, X: Sequence[Sequence[float]], y: Sequence[i
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     return ax
+
+
+def boundary_grid(X: Sequence[Sequence[float]], steps: int) -> tuple[list[float], list[float]]:
+    """The points along x and along y where a decision boundary is sampled: `steps` each, evenly
+    spaced over the data with a margin of 0.5."""
+    xs = [p[0] for p in X]
+    ys = [p[1] for p in X]
+    x0, x1 = min(xs) - 0.5, max(xs) + 0.5
+    y0, y1 = min(ys) - 0.5, max(ys) + 0.5
+    gx = [x0 + (x1 - x0) * i / (steps - 1) for i in range(steps)]
+    gy = [y0 + (y1 - y0) * j / (steps - 1) for j in range(steps)]
+    return gx, gy
 
 
 def text_decision_boundary(

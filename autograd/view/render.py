@@ -7,6 +7,7 @@ pip-installed build of Graphviz that chainrule depends on, so rendering works af
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -50,6 +51,11 @@ def render_dot(source: str, format: str = "svg", timeout: float | None = 60.0) -
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     if format == "dot":
         return source.encode()
+    return _graphviz(source, format, timeout)
+
+
+def _graphviz(source: str, format: str, timeout: float | None) -> bytes:  # noqa: A002
+    """Run Graphviz on `source` with ``-T<format>``; its output, or RenderError saying why not."""
     command = [*find_graphviz(), f"-T{format}"]
     if format == "pdf" and Path(command[0]).name.startswith("graphviz-pure"):
         raise RenderError("graphviz-pure cannot write PDF yet; install the system Graphviz for PDF, or use svg or png")
@@ -61,3 +67,13 @@ def render_dot(source: str, format: str = "svg", timeout: float | None = 60.0) -
         message = done.stderr.decode(errors="replace").strip()
         raise RenderError(f"{Path(command[0]).name} -T{format} failed: {message or 'no output'}")
     return done.stdout
+
+
+def layout(source: str, timeout: float | None = 60.0) -> dict:
+    """Graphviz's layout of DOT `source`, without drawing it: Graphviz's ``json0`` output, parsed.
+
+    Positions are in points (``"x,y"``, y up), each node has its ``width`` and ``height`` in inches,
+    each edge its spline (``pos``, Graphviz's ``"e,x,y x1,y1 ..."``) and attributes. For painting a
+    picture whose shapes stay put while its colours and numbers change, laid out only once.
+    """
+    return json.loads(_graphviz(source, "json0", timeout))
