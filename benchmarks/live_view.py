@@ -1,18 +1,25 @@
 """What the live training view costs: `fit` on moons with MLP(2, [16, 16, 1]), plain and with
-``live=True`` at the default refresh, interleaved. The view draws in the training thread, throttled
-by time (at most every `refresh` seconds, and after the first picture only while drawing has used at
-most 1/5 of the time spent training); the first picture and the final frame are not budgeted.
+``live=True`` at the default refresh, interleaved, for a short and a longer run.
+
+The view draws in the training thread, throttled by time (at most every `refresh` seconds, and only
+while drawing, the first picture and the final frame included, has used at most DRAW_BUDGET of the
+time spent training; see nn/live.py). "To the last epoch" is the time from calling fit to the end
+of the last epoch; "with the final frame" adds the final picture, i.e. until ``history.wait()``
+returns. Each run starts after a garbage collection, so no run pays for the last one's garbage.
 
 Run outside Jupyter, the view is driven exactly as in a notebook (its widgets are built and updated;
-nothing displays them). Prints a table; --json writes the numbers.
+nothing displays them). Prints a table; --json writes the numbers; --readme also puts the table in
+README.md (between its "live view cost" markers).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -20,13 +27,17 @@ from pathlib import Path
 import readme  # noqa: E402 - benchmarks/readme.py, beside this script
 
 import nn
+from autograd.files import atomic_write
 from nn import data, live
+
+RESULTS = Path(__file__).resolve().parent / "live_view.json"
 
 
 def train(epochs: int, show: bool) -> dict[str, float]:
     X, labels = data.make_moons(100, noise=0.1, seed=1)
     model = nn.MLP(2, [16, 16, 1], seed=1)
     optimizer = nn.SGD(model.parameters(), lr=0.5)
+    gc.collect()  # the last run's garbage (a figure holds cycles) is not collected on this run's time
     start = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):  # outside IPython, display() would print the widget
         history = nn.fit(
@@ -39,23 +50,14 @@ def train(epochs: int, show: bool) -> dict[str, float]:
         return {"training": end - start, "total": end - start}
     view = history.view
     return {
-        "training": view.last_epoch_at - start,  # from the call to the last epoch, first picture included
-        "total": end - start,  # with the final picture as well
+        "training": view.last_epoch_at - start,  # from the call to the last epoch, pictures during training included
+        "total": end - start,  # with the final frame as well
         "draws": view.draws,
         "draw_seconds": view.draw_seconds,
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=60)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 2 epochs, once")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    epochs, repeat = (2, 1) if args.quick else (args.epochs, args.repeat)
-    live.in_notebook = lambda: True  # build and drive the widgets as a notebook would
-    train(1, show=True)  # warm-up: importing matplotlib and its first picture cost seconds, once per process
+def measure(epochs: int, repeat: int) -> dict[str, float]:
     runs: dict[str, list[dict[str, float]]] = {"plain": [], "live": []}
     for _ in range(repeat):  # interleaved, so a busy machine slows both alike
         runs["plain"].append(train(epochs, show=False))
@@ -63,7 +65,7 @@ def main() -> None:
     plain = statistics.median(r["training"] for r in runs["plain"])
     trained = statistics.median(r["training"] for r in runs["live"])
     total = statistics.median(r["total"] for r in runs["live"])
-    results = {
+    return {
         "epochs": epochs,
         "repeat": repeat,
         "plain_s": plain,
@@ -74,14 +76,45 @@ def main() -> None:
         "draws": statistics.median(r["draws"] for r in runs["live"]),
         "draw_s": statistics.median(r["draw_seconds"] for r in runs["live"]),
     }
-    print(f"Live view cost, moons (100 samples), MLP(2, [16, 16, 1]), {epochs} epochs, median of {repeat}, on "
-          f"{readme.machine()}:")  # fmt: skip
-    print(f"  fit without the view:                 {plain:8.2f} s")
-    print(f"  fit(live=True), to the last epoch:    {trained:8.2f} s  ({results['training_slowdown']:+.0%})")
-    print(f"  fit(live=True), with the final frame: {total:8.2f} s  ({results['total_slowdown']:+.0%})")
-    print(f"  pictures drawn: {results['draws']:.0f}, taking {results['draw_s']:.2f} s in all")
+
+
+def report(results: dict) -> str:
+    """The table, as printed and as README.md shows it."""
+    lines = [
+        f"Live view cost, moons (100 samples), MLP(2, [16, 16, 1]), refresh 1 s, median of {results['repeat']} "
+        f"interleaved runs, on {results['machine']} (load average {results['load']:.1f}):",
+        "",
+        "| epochs | fit | fit(live=True), to the last epoch | with the final frame | pictures (final included) |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for r in results["runs"]:
+        lines.append(
+            f"| {r['epochs']} | {r['plain_s']:.2f} s | {r['live_training_s']:.2f} s ({r['training_slowdown']:+.0%}) "
+            f"| {r['live_total_s']:.2f} s ({r['total_slowdown']:+.0%}) | {r['draws']:.0f}, {r['draw_s']:.2f} s |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, nargs="+", default=[60, 300])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 2 epochs, once")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--readme", action="store_true", help=f"write {RESULTS.name} and the README table")
+    args = parser.parse_args()
+    epochs, repeat = ([2], 1) if args.quick else (args.epochs, args.repeat)
+    live.in_notebook = lambda: True  # build and drive the widgets as a notebook would
+    train(1, show=True)  # warm-up: importing matplotlib and its first picture cost seconds, once per process
+    load = os.getloadavg()[0]
+    runs = [measure(n, repeat) for n in epochs]
+    results = {"machine": readme.machine(), "load": (load + os.getloadavg()[0]) / 2, "repeat": repeat, "runs": runs}
+    print(report(results))
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
+        atomic_write(args.json, json.dumps(results, indent=1) + "\n")
+    if args.readme:
+        atomic_write(RESULTS, json.dumps(results, indent=1) + "\n")
+        readme.update("live view cost", report(results))
 
 
 if __name__ == "__main__":

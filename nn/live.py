@@ -14,11 +14,16 @@ for nothing these few buttons need).
 
 How it stays cheap: drawing happens in the training thread between epochs (never while the model
 changes) and is throttled by time. A picture is drawn only when `refresh` seconds have passed since
-the last one AND the time spent drawing, counting this picture at the cost of the last one, stays
-within `DRAW_BUDGET` (1/5) of the time spent training: after the first picture, however slow a
-picture is for a large model, drawing takes at most about a fifth of the training time. The first
-picture (whose cost is not known before it is drawn) and the final frame come on top of that. The
-epoch text is updated every epoch (a few bytes).
+the last one AND the time spent drawing, counting this picture and the final frame still to come at
+the cost of the last picture, stays within `DRAW_BUDGET` (15%) of the time spent training. So the
+first picture is budgeted too (estimated from the last run's first picture in this process, else
+FIRST_PICTURE_GUESS), and so is the final frame: short runs may show only the final frame, and the
+pictures of a long run come about every `refresh` seconds or, for a slow picture, less often (none
+in the last `refresh` seconds of training, when the final frame is due anyway). The
+epoch text is updated at most every `STATUS_EVERY` (0.1) seconds. A picture is cheap because
+nothing in it is made twice (see `TrainingPicture`): its panels are made once and only their data
+changes, Graphviz lays the network out once, in the background, and the decision boundary comes
+from the model's forward pass compiled once. ``benchmarks/live_view.py`` measures what it costs.
 
 When training ends the widget is replaced, in the same output, by a PNG of the final frame: a saved
 notebook then shows a picture on its first (untrusted) open, not controls without a kernel.
@@ -27,6 +32,7 @@ notebook then shows a picture on its first (untrusted) open, not controls withou
 from __future__ import annotations
 
 import base64
+import contextlib
 import contextvars
 import io
 import math
@@ -35,14 +41,14 @@ import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from autograd import no_grad
 from autograd.files import atomic_write
 from nn.train import History, Run, Snapshot
 
-DRAW_BUDGET = 0.2  # drawing, the final frame included, takes at most this fraction of the training time
+DRAW_BUDGET = 0.15  # drawing, the final frame included, takes at most this fraction of the training time
 FIRST_PICTURE_GUESS = 0.5  # seconds: what a first picture is assumed to cost before any has been drawn
 STATUS_EVERY = 0.1  # seconds: the epoch text is rewritten at most this often between pictures
 BOUNDARY_STEPS = 20  # the decision boundary's grid: 20 x 20 forward passes per picture
@@ -90,9 +96,10 @@ class TrainingPicture:
     straight-line Python, a few times faster than building a graph for every grid point.
     """
 
-    def __init__(self, run: Run, fig=None) -> None:
+    def __init__(self, run: Run, fig=None, layout: BackgroundLayout | None = None) -> None:
         self.run = run
         self.fig = fig if fig is not None else new_figure(run)
+        self._layout = layout
         self.two_d = _is_2d(run.X)
         self.has_network = hasattr(run.model, "diagram")
         self._forward = _forward_function(run.model, list(run.X[0]))
@@ -116,7 +123,9 @@ class TrainingPicture:
             (self.accuracy_line,) = twin.plot([], [], color="#e08a1e", label="accuracy")
             twin.set(ylim=(0, 1.05), ylabel="accuracy", yticks=[0, 0.25, 0.5, 0.75, 1])
             twin.yaxis.label.set_color("#e08a1e")
-        self.title = ax.set_title("", fontsize=11)
+            twin.set_title("", y=1.0)
+        # y given: titles stay put (matplotlib otherwise measures every tick label to place them, each frame)
+        self.title = ax.set_title("", fontsize=11, y=1.0)
         if self.two_d:
             from nn.plot import boundary_grid
 
@@ -132,7 +141,7 @@ class TrainingPicture:
             boundary.scatter([p[0] for p in run.X], [p[1] for p in run.X], s=18, edgecolors="white", linewidths=0.5,
                              c=["#c0392b" if label <= 0 else "#2f6db5" for label in run.y])  # fmt: skip
             boundary.set(xlim=extent[:2], ylim=extent[2:], xticks=[], yticks=[])
-            boundary.set_title("decision boundary and the data", fontsize=11)
+            boundary.set_title("decision boundary and the data", fontsize=11, y=1.0)
         fig.subplots_adjust(left=0.06, right=0.94, bottom=0.04 if self.has_network else 0.14, top=0.93, wspace=0.3,
                             hspace=0.25)  # fmt: skip
         self.network = None
@@ -142,8 +151,9 @@ class TrainingPicture:
                 "the network on the sample with the largest loss: weights blue +, magenta −, width |w|; "
                 "neuron fill: its output (same colours); ring: δ = ∂L/∂z, width |δ|",
                 fontsize=9,
+                y=1.0,
             )
-            self.network = NetworkPanel(net_ax, self.run)
+            self.network = NetworkPanel(net_ax, self.run, self._layout)
         self._made = True
 
     def draw(self, history: History, upto: int | None = None) -> None:
@@ -184,9 +194,10 @@ class NetworkPanel:
     ``model.diagram(loss=...)`` shows.
     """
 
-    def __init__(self, ax, run: Run) -> None:
+    def __init__(self, ax, run: Run, layout: BackgroundLayout | None = None) -> None:
         self.ax, self.run = ax, run
         ax.axis("off")
+        self._layout = layout  # started earlier, in the background; else laid out at the first frame
         self._laid_out = False
 
     def _lay_out(self, net) -> None:
@@ -194,10 +205,9 @@ class NetworkPanel:
         from matplotlib.patches import Ellipse
 
         from autograd.render import layout
-        from nn.diagram import draw_network
 
         ax = self.ax
-        laid = layout(draw_network(net, rankdir="TB", legend=False, labels=False).source)
+        laid = self._layout.result() if self._layout is not None else layout(_network_source(net))
         _, _, width, height = (float(v) for v in laid["bb"].split(","))
         ax.set(xlim=(0, width), ylim=(0, height), aspect="equal")
         ax.apply_aspect()
@@ -244,15 +254,8 @@ class NetworkPanel:
         """Show the network on sample `sample`: its activations and the gradients of its loss."""
         from nn.diagram import largest_weight, network_of, node_texts, weight_style
 
-        run = self.run
-        params = run.params
-        saved = [p.grad for p in params]
-        try:
-            for p in params:
-                p.grad = 0.0
-            sample_loss = run.loss([run.model(list(run.X[sample]))], [run.y[sample]])
-            sample_loss.backward()
-            net = network_of(run.model, loss=sample_loss)
+        with sample_gradients(self.run, sample) as sample_loss:
+            net = network_of(self.run.model, loss=sample_loss)
             if not self._laid_out:
                 self._lay_out(net)
             largest = largest_weight(net)
@@ -279,9 +282,66 @@ class NetworkPanel:
             if self.texts:
                 for name, text in node_texts(net).items():
                     self.texts[name].set_text(text)
+
+
+@contextlib.contextmanager
+def sample_gradients(run: Run, sample: int) -> Iterator:
+    """The loss of sample `sample` after its own backward pass (each neuron's gradients on it); the
+    parameters' gradients (the last training step's, which the optimizer used) are put back after."""
+    params = run.params
+    saved = [p.grad for p in params]
+    try:
+        for p in params:
+            p.grad = 0.0
+        sample_loss = run.loss([run.model(list(run.X[sample]))], [run.y[sample]])
+        sample_loss.backward()
+        yield sample_loss
+    finally:
+        for p, grad in zip(params, saved):
+            p.grad = grad
+
+
+def _network_source(net) -> str:
+    """The DOT source the network panel is laid out from: the diagram, top to bottom, no legend."""
+    from nn.diagram import draw_network
+
+    return draw_network(net, rankdir="TB", legend=False, labels=False).source
+
+
+class BackgroundLayout:
+    """Graphviz laying out the network panel while training runs.
+
+    Graphviz is a subprocess: it works on another core, and the thread that waits for it holds no
+    lock Python's other threads need. The layout depends only on the architecture (every number in
+    the diagram has a fixed width), so the model before training serves.
+    """
+
+    def __init__(self, run: Run) -> None:
+        from nn.diagram import network_of
+
+        with sample_gradients(run, 0) as sample_loss:
+            source = _network_source(network_of(run.model, loss=sample_loss))
+        self._done = threading.Event()
+        self._layout: dict | None = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._run, args=(source,), name="chainrule-layout", daemon=True).start()
+
+    def _run(self, source: str) -> None:
+        from autograd.render import layout
+
+        try:
+            self._layout = layout(source)
+        except BaseException as error:  # raised where the layout is needed
+            self._error = error
         finally:
-            for p, grad in zip(params, saved):
-                p.grad = grad
+            self._done.set()
+
+    def result(self) -> dict:
+        """The layout (waits for Graphviz if it is still working)."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._layout
 
 
 def _sign_colour(x: float) -> str:
@@ -412,19 +472,9 @@ def network_png(run: Run) -> bytes | None:
     diagram = getattr(run.model, "diagram", None)
     if diagram is None:
         return None
-    params = run.params
-    saved = [p.grad for p in params]
-    try:
-        worst = worst_sample(run)
-        for p in params:
-            p.grad = 0.0
-        sample_loss = run.loss([run.model(list(run.X[worst]))], [run.y[worst]])
-        sample_loss.backward()
+    with sample_gradients(run, worst_sample(run)) as sample_loss:
         graph = diagram(loss=sample_loss, rankdir="TB", legend=False, labels=False)
         return graph.picture("png", dpi=DPI)
-    finally:
-        for p, grad in zip(params, saved):
-            p.grad = grad
 
 
 def figure_png(fig) -> bytes:
@@ -486,9 +536,11 @@ class LiveView:
     """
 
     first_picture_seconds: float | None = None  # what the last run's first picture cost, in this process
+    picture_seconds: float | None = None  # what the last later picture cost, in this process
 
     def __init__(self, run: Run, refresh: float = 1.0) -> None:
         import ipywidgets as widgets
+        import matplotlib.backends.backend_agg  # noqa: F401 - imported here, once: not a picture's cost
 
         self.run = run
         self.history = run.history
@@ -505,6 +557,7 @@ class LiveView:
         self._last_draw = self._last_cost = self._last_status = 0.0
         self._drawn_epoch = -1  # the epoch the picture on screen shows
         self._picture: TrainingPicture | None = None
+        self._layout: BackgroundLayout | None = None
         self.history.view = self
 
         button = dict(layout=widgets.Layout(width="auto"))
@@ -637,6 +690,11 @@ class LiveView:
         """Redraw the picture if the budget allows it (always when `force`); else, at most every
         `STATUS_EVERY` seconds, only the epoch text."""
         now = time.perf_counter()
+        if self._layout is None and hasattr(self.run.model, "diagram"):
+            # after the first epoch, Graphviz lays the network out on another core while the next ones train
+            self._layout = BackgroundLayout(self.run)
+            self.draw_seconds += time.perf_counter() - now  # (the time to start it counts as drawing)
+            now = time.perf_counter()
         if not force and not self._picture_allowed(now):
             if now - self._last_status >= STATUS_EVERY:
                 with self._lock:
@@ -644,7 +702,7 @@ class LiveView:
                 self._last_status = now
             return
         if self._picture is None:
-            self._picture = TrainingPicture(self.run)
+            self._picture = TrainingPicture(self.run, layout=self._layout)
         self._picture.draw(self.history)
         png = self._picture.png()
         with self._lock:
@@ -655,6 +713,8 @@ class LiveView:
         self._last_cost = self._last_draw - now
         if self.draws == 0:
             LiveView.first_picture_seconds = self._last_cost
+        else:
+            LiveView.picture_seconds = self._last_cost
         self.draw_seconds += self._last_cost
         self.draws += 1
 
@@ -662,14 +722,23 @@ class LiveView:
         """May a picture be drawn now? Only `refresh` seconds after the last one, and only if drawing,
         this picture and the final frame included, stays within DRAW_BUDGET of the training time so far.
 
-        A picture is assumed to cost what the last one did; before this run's first, what the first
-        picture of the previous run in this process cost (it lays out the network and compiles the
-        model's forward pass once), or FIRST_PICTURE_GUESS.
+        A picture is assumed to cost what the last one did. This run's first picture (which compiles
+        the model's forward pass and makes the panels) is assumed to cost what the previous run's
+        first did in this process, else FIRST_PICTURE_GUESS; the final frame after it what a later
+        picture last cost, else half the first (the one-time work is about half a first picture). No
+        picture is drawn when training should end within `refresh` seconds (at the pace so far): the
+        final frame is due then anyway.
         """
         if now - self._last_draw < self.refresh:
             return False
-        cost = self._last_cost if self.draws else (LiveView.first_picture_seconds or FIRST_PICTURE_GUESS)
-        final_frame = cost  # still to come: the last epoch's picture
+        epochs = self.history.epochs
+        if (self.run.epochs - epochs) * self.train_seconds / epochs < self.refresh:
+            return False  # training ends within `refresh` seconds, and the final frame comes then
+        if self.draws:
+            cost = final_frame = self._last_cost
+        else:
+            cost = LiveView.first_picture_seconds or FIRST_PICTURE_GUESS
+            final_frame = LiveView.picture_seconds or cost / 2  # still to come: the last epoch's picture
         return self.draw_seconds + cost + final_frame <= DRAW_BUDGET * self.train_seconds
 
     def _finish(self) -> None:

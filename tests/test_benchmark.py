@@ -106,4 +106,17 @@ def test_live_view_benchmark_runs_on_a_tiny_size(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "fit(live=True), to the last epoch" in done.stdout
     results = json.loads(out.read_text())
-    assert results["epochs"] == 2 and results["plain_s"] > 0 and results["live_training_s"] > 0
+    (run,) = results["runs"]
+    assert run["epochs"] == 2 and run["plain_s"] > 0 and run["live_training_s"] > 0
+    assert run["draws"] >= 1  # the final frame at least
+
+
+def test_readme_live_view_cost_table_is_the_scripts_output_not_typed():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import live_view
+        import readme
+    finally:
+        sys.path.pop(0)
+    results = json.loads((ROOT / "benchmarks" / "live_view.json").read_text())
+    assert readme.section("live view cost", live_view.report(results)) in (ROOT / "README.md").read_text()
