@@ -204,7 +204,7 @@ class NetworkPanel:
         from matplotlib.collections import LineCollection, PatchCollection
         from matplotlib.patches import Ellipse
 
-        from autograd.render import layout
+        from autograd.view.render import layout
 
         ax = self.ax
         laid = self._layout.result() if self._layout is not None else layout(_network_source(net))
@@ -327,7 +327,7 @@ class BackgroundLayout:
         threading.Thread(target=self._run, args=(source,), name="chainrule-layout", daemon=True).start()
 
     def _run(self, source: str) -> None:
-        from autograd.render import layout
+        from autograd.view.render import layout
 
         try:
             self._layout = layout(source)
