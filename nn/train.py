@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import math
 import random
 import sys
@@ -133,8 +134,12 @@ class Run:
     record: bool = False  # keep a Snapshot per epoch
 
     def __post_init__(self) -> None:
-        self.rng = random.Random(self.seed)
         self.order = list(range(len(self.X)))
+
+    @functools.cached_property
+    def rng(self) -> random.Random:
+        """The generator that shuffles the samples for minibatches (made when first needed)."""
+        return random.Random(self.seed)
 
     @functools.cached_property
     def params(self) -> list[Value]:
@@ -506,13 +511,11 @@ class _Summed:
 def _flat_samples(summed: autograd.CompiledSum, X: Sequence, y: Sequence) -> list[tuple]:
     """Every sample as the tuple of numbers the program's loop reads: the inputs, then the target."""
     nin = len(summed._trees[0]) if isinstance(summed._trees[0], list) else -1
-    samples = []
-    for x, t in zip(X, y):
-        if type(x) is list and len(x) == nin and type(t) in (float, int) and all(type(v) is float for v in x):
-            samples.append((*x, float(t)))  # the common case, quickly: a list of floats and a number
-        else:
-            samples.append(summed.flat_sample(x, t))  # numpy rows and scalars, Values, or a clear error
-    return samples
+    if {*map(type, X)} <= {list, tuple} and {*map(type, y)} <= {float, int}:  # the common case, quickly
+        samples = [(*x, float(t)) for x, t in zip(X, y)]
+        if {*map(len, samples)} == {nin + 1} and {*map(type, itertools.chain.from_iterable(samples))} == {float}:
+            return samples
+    return [summed.flat_sample(x, t) for x, t in zip(X, y)]  # numpy rows and scalars, Values, or a clear error
 
 
 # The accuracy rules on the prediction's number (the compiled step has numbers, not Values).
