@@ -10,6 +10,13 @@ derivative: there is one copy of each rule. `compile(f, *example_args)` executes
 it computes the value and every gradient for new arguments of the same shape, with exactly the
 arithmetic of the interactive engine and none of its graph objects.
 
+`compile_sum(f, *one_sample)` compiles the same program for one sample into a loop over many
+(``weight * sum_i f(sample_i)`` and the gradients of the leaves `f` closes over, a model's
+parameters): a training step on a mean loss, in a program as long as one sample's, so compiling
+costs what one sample costs. Its backward program is *gathered* (each inner gradient assigned
+once, as the sum of what its consumers pass it) rather than one ``+=`` per product; the leaves'
+gradients are still added product by product in backward()'s order.
+
 Like `jax.jit`, tracing records what *happened* for the example arguments: a Python ``if`` on
 ``.data`` inside `f` is frozen to the branch that was taken, and a number computed from ``.data``
 becomes a constant. Derivatives that depend on data (relu, abs, clamp, ``**`` with a Value
