@@ -561,54 +561,68 @@ def neurons(
     The same nodes as ``[neuron(w, inputs, b, activation) for w, b in zip(weights, biases)]``, each
     neuron's written out ("dot", "+", the activation); the inputs' numbers are read once for the layer.
     """
+    return neurons_over_batch(weights, [inputs], biases, activation)[0]
+
+
+def neurons_over_batch(
+    weights: Sequence[Sequence[Value]],
+    batch: Sequence[Sequence[Value]],
+    biases: Sequence[Value],
+    activation: str = "linear",
+) -> list[list[Value]]:
+    """`neurons(weights, inputs, biases, activation)` for every `inputs` in `batch`, made in one call.
+
+    The same nodes as the written-out form for each sample; made one neuron at a time over the
+    batch, so each weight's number is read once for the whole batch, not once per sample.
+    """
     if len(weights) != len(biases):
         raise ValueError(f"neurons needs one bias per row of weights, got {len(weights)} rows and {len(biases)} biases")
     rule = NEURON_ACTIVATIONS.get(activation, RELU)
     try:  # reading .data is the type check: a number or other non-Value raises AttributeError here
-        xs, bs = list(map(_data_of_node, inputs)), list(map(_data_of_node, biases))
+        numbers = [[x.data for x in inputs] for inputs in batch]
+        bs = [b.data for b in biases]
     except AttributeError:
-        xs = None
+        numbers = None
     recording = not _open_no_grad_blocks or _grad_mode.enabled
-    if not (xs and recording and activation in NEURON_ACTIVATIONS):
+    n = len(numbers[0]) if numbers else 0
+    if not (n and recording and activation in NEURON_ACTIVATIONS and all(len(xs) == n for xs in numbers)):
         # anything unusual goes the written-out way, which converts numbers and names what is wrong
-        return [_written_out_neuron(w, inputs, b, activation) for w, b in zip(weights, biases)]
-    inputs = tuple(inputs)
-    n = len(xs)
+        return [[_written_out_neuron(w, inputs, b, activation) for w, b in zip(weights, biases)] for inputs in batch]
+    samples = list(zip(map(tuple, batch), numbers, [[] for _ in batch]))  # (inputs, their numbers, outputs)
+    taped = _tape.nodes if _open_tapes else None
     dot_forward, dot_local, add_forward, add_local = DOT.forward, DOT.local, ADD.forward, ADD.local
-    outs = []
     for row, bias, b in zip(weights, biases, bs):
         try:
-            ws = list(map(_data_of_node, row))  # (map with attrgetter: the loop runs in C)
+            ws = [w.data for w in row]
         except AttributeError:
             ws = None
         if ws is None or len(ws) != n:
-            outs.append(_written_out_neuron(row, inputs, bias, activation))
+            for inputs, _, outs in samples:
+                outs.append(_written_out_neuron(row, inputs, bias, activation))
             continue
-        # Three nodes, filled in here rather than by a helper: a training step makes thousands.
-        weighted = dot_forward(FLOAT, ws, xs)
-        dot_node = _new(Value)
-        dot_node.data, dot_node.grad, dot_node.label = weighted, 0.0, ""
-        dot_node.parents, dot_node.local_grads = (*row, *inputs), dot_local(FLOAT, weighted, ws, xs)
-        dot_node._origin = DOT
-        z = add_forward(FLOAT, weighted, b)
-        sum_node = _new(Value)
-        sum_node.data, sum_node.grad, sum_node.label = z, 0.0, ""
-        sum_node.parents, sum_node.local_grads = (dot_node, bias), add_local(FLOAT, z, weighted, b)
-        sum_node._origin = ADD
-        if rule is None:
-            if _open_tapes:
-                _on_tape(dot_node, sum_node)
-            outs.append(sum_node)
-            continue
-        a = rule.forward(FLOAT, z)
-        out = _new(Value)
-        out.data, out.grad, out.label = a, 0.0, ""
-        out.parents, out.local_grads = (sum_node,), rule.local(FLOAT, a, z)
-        out._origin = rule
-        if _open_tapes:
-            _on_tape(dot_node, sum_node, out)
-        outs.append(out)
-    return outs
+        row = tuple(row)
+        for inputs, xs, outs in samples:
+            # Three nodes, filled in here rather than by a helper: a training step makes thousands.
+            weighted = dot_forward(FLOAT, ws, xs)
+            dot_node = _new(Value)
+            dot_node.data, dot_node.grad, dot_node.label = weighted, 0.0, ""
+            dot_node.parents, dot_node.local_grads = row + inputs, dot_local(FLOAT, weighted, ws, xs)
+            dot_node._origin = DOT
+            z = add_forward(FLOAT, weighted, b)
+            out = sum_node = _new(Value)
+            sum_node.data, sum_node.grad, sum_node.label = z, 0.0, ""
+            sum_node.parents, sum_node.local_grads = (dot_node, bias), add_local(FLOAT, z, weighted, b)
+            sum_node._origin = ADD
+            if rule is not None:
+                a = rule.forward(FLOAT, z)
+                out = _new(Value)
+                out.data, out.grad, out.label = a, 0.0, ""
+                out.parents, out.local_grads = (sum_node,), rule.local(FLOAT, a, z)
+                out._origin = rule
+            if taped is not None:
+                taped += (dot_node, sum_node, out) if out is not sum_node else (dot_node, sum_node)
+            outs.append(out)
+    return [outs for _, _, outs in samples]
 
 
 def _written_out_neuron(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand, activation: str) -> Value:
@@ -713,7 +727,6 @@ def _backward_order(root: Value, held: list[Value]) -> list[Value]:
 
 
 _grad_of = operator.attrgetter("grad")
-_data_of_node = operator.attrgetter("data")
 
 
 # ---- copying and pickling -------------------------------------------------------------------

@@ -13,7 +13,6 @@ import math
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from numbers import Integral
-from operator import attrgetter
 
 import autograd
 from autograd import PARAMETER, Value
@@ -108,9 +107,6 @@ class Neuron(Module):
         return f"Neuron(nin={len(self.w)}, activation={self.activation!r})"
 
 
-_activation_of, _weights_of, _bias_of = attrgetter("activation"), attrgetter("w"), attrgetter("b")
-
-
 class Layer(Module):
     """`nout` neurons that each see the same `nin` inputs; calling it returns a list of Values."""
 
@@ -158,12 +154,17 @@ class Layer(Module):
 
     def forward(self, x: Sequence[Value]) -> list[Value]:
         """The layer's outputs for inputs already checked by the caller."""
+        return self.forward_batch([x])[0]
+
+    def forward_batch(self, xs: Sequence[Sequence[Value]]) -> list[list[Value]]:
+        """`forward` for each sample of `xs` (inputs already checked): the same nodes, made a neuron at a time."""
         neurons = self.neurons
-        activations = set(map(_activation_of, neurons))
+        activations = {neuron.activation for neuron in neurons}
         if len(activations) == 1 and (activation := activations.pop()) in autograd.value.NEURON_ACTIVATIONS:
-            # the same nodes as each neuron's forward, made in one call (the inputs' numbers read once)
-            return autograd.neurons(list(map(_weights_of, neurons)), x, list(map(_bias_of, neurons)), activation)
-        return [neuron.forward(x) for neuron in neurons]
+            # one call for the whole layer and batch: each weight's number is read once
+            weights, biases = [neuron.w for neuron in neurons], [neuron.b for neuron in neurons]
+            return autograd.value.neurons_over_batch(weights, xs, biases, activation)
+        return [[neuron.forward(x) for neuron in neurons] for x in xs]
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
         for i, neuron in enumerate(self.neurons):
@@ -228,6 +229,15 @@ class MLP(Module):
         for layer in self.layers[1:]:
             x = layer.forward(x)  # a layer's outputs are Values of the right number: no need to check them
         return x[0] if len(x) == 1 else x
+
+    def forward_batch(self, X: Sequence[Inputs]) -> list[Value | list[Value]]:
+        """``[model(x) for x in X]``: the same nodes, made a layer at a time for the whole batch (so each
+        weight's number is read once per layer, not once per sample). `nn.fit` calls this."""
+        first = self.layers[0]
+        xs = [_as_inputs(x, first.nin, "Layer") for x in X]
+        for layer in self.layers:
+            xs = layer.forward_batch(xs)
+        return [x[0] if len(x) == 1 else x for x in xs]
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
         for i, layer in enumerate(self.layers):
