@@ -92,8 +92,8 @@ def test_neurons_over_a_batch_make_each_samples_written_out_nodes_and_gradients(
     rng = random.Random("batch" + activation)
     for _ in range(20):
         nin, nout, size = rng.randint(1, 5), rng.randint(1, 4), rng.randint(1, 4)
-        row = lambda: [Value(rng.choice([0.0, rng.gauss(0, 1)]), kind="parameter") for _ in range(nin)]  # noqa: E731
-        weights = [row() for _ in range(nout)]
+        weights = [[Value(rng.choice([0.0, rng.gauss(0, 1)]), kind="parameter") for _ in range(nin)]]
+        weights += [[Value(rng.gauss(0, 1), kind="parameter") for _ in range(nin)] for _ in range(nout - 1)]
         biases = [Value(rng.gauss(0, 1), kind="parameter") for _ in range(nout)]
         batch = [[Value(rng.gauss(0, 2)) for _ in range(nin)] for _ in range(size)]
         fused = autograd.value.neurons_over_batch(weights, batch, biases, activation)
