@@ -6,7 +6,8 @@ fine at Python's default recursion limit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from itertools import islice
 from operator import attrgetter
 from operator import countOf as count_of
 from typing import TYPE_CHECKING
@@ -44,13 +45,27 @@ def chain_rule_order(root: Value, held: list[Value]) -> list[Value]:
     return _depth_first(root, leaves=False, held=held)[0]
 
 
-def tape_order(root: Value, tape: list[Value]) -> tuple[list[Value], set[Value]] | None:
+def tape_order(
+    root: Value, tape: list[Value], parents: list[Sequence[Value]] | None = None
+) -> tuple[list[Value], set[Value]] | None:
     """`backward_order(root)` read off a tape, the nodes in the order they were made (see
     `autograd.value.tape`): a node is made after its parents, so the tape read backwards, keeping the
     nodes `root` reaches, is an order. None when some node reached is not on the tape (made before it
     started, or in another thread): then only the search knows an order.
+
+    `parents`, if given, are groups of nodes whose union is exactly the set of the tape's nodes'
+    parents. When `root` is the last node made and every other node on the tape is some node's
+    parent, `root` reaches them all (in a DAG, a node that is nobody's parent would be a second
+    root): the order is the tape itself, found with a few set operations in C instead of a visit
+    of every edge.
     """
-    reached: set[Value] = {root}
+    if parents is not None and tape and tape[-1] is root:
+        reached = set().union(*parents)
+        if reached.issuperset(islice(tape, len(tape) - 1)):
+            reached.add(root)
+            if not any(map(_parents_of, reached.difference(tape))):  # every node reached with parents is on the tape
+                return list(tape), reached
+    reached = {root}
     order: list[Value] = []
     place, reach = order.append, reached.update  # bound once: this loop is hot
     for node in reversed(tape):

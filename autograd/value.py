@@ -590,6 +590,9 @@ def neurons_over_batch(
         return [[_written_out_neuron(w, inputs, b, activation) for w, b in zip(weights, biases)] for inputs in batch]
     samples = list(zip(map(tuple, batch), numbers, [[] for _ in batch]))  # (inputs, their numbers, outputs)
     taped = _tape.nodes if _open_tapes else None
+    if taped is not None:  # the nodes' parents, told to the tape in groups (see _Tape)
+        made: list[Value] = []  # every dot and "+" node: each is a parent of the next node
+        _tape.parents += (tuple(biases), *(inputs for inputs, _, _ in samples), made)
     dot_forward, dot_local, add_forward, add_local = DOT.forward, DOT.local, ADD.forward, ADD.local
     for row, bias, b in zip(weights, biases, bs):
         try:
@@ -601,6 +604,8 @@ def neurons_over_batch(
                 outs.append(_written_out_neuron(row, inputs, bias, activation))
             continue
         row = tuple(row)
+        if taped is not None:
+            _tape.parents.append(row)
         for inputs, xs, outs in samples:
             # Three nodes, filled in here rather than by a helper: a training step makes thousands.
             weighted = dot_forward(FLOAT, ws, xs)
@@ -621,6 +626,7 @@ def neurons_over_batch(
                 out._origin = rule
             if taped is not None:
                 taped += (dot_node, sum_node, out) if out is not sum_node else (dot_node, sum_node)
+                made += (dot_node, sum_node)
             outs.append(out)
     return [outs for _, _, outs in samples]
 
@@ -677,9 +683,12 @@ def is_grad_enabled() -> bool:
 
 
 class _Tape(threading.local):
-    """The nodes operations made in this thread inside a `tape()` block, in the order they were made."""
+    """The nodes operations made in this thread inside a `tape()` block, in the order they were made,
+    and `parents`: groups of nodes whose union is exactly the set of those nodes' parents (a layer's
+    weights once per neuron, not once per sample: far fewer than the edges, see `graph.tape_order`)."""
 
     nodes: list[Value] | None = None
+    parents: list[Sequence[Value]] | None = None
 
 
 _tape = _Tape()
@@ -698,26 +707,28 @@ def tape() -> Iterator[list[Value]]:
     global _open_tapes
     with _open_blocks_lock:
         _open_tapes += 1
-    previous, _tape.nodes = _tape.nodes, []
+    previous = _tape.nodes, _tape.parents
+    _tape.nodes, _tape.parents = [], []
     try:
         yield _tape.nodes
     finally:
-        _tape.nodes = previous
+        _tape.nodes, _tape.parents = previous
         with _open_blocks_lock:
             _open_tapes -= 1
 
 
-def _on_tape(*made: Value) -> None:
+def _on_tape(node: Value) -> None:
     nodes = _tape.nodes
     if nodes is not None:
-        nodes.extend(made)
+        nodes.append(node)
+        _tape.parents.append(node.parents)
 
 
 def _backward_order(root: Value, held: list[Value]) -> list[Value]:
     """`graph.backward_order(root, held)`'s order, read off this thread's tape when one is recording it."""
     nodes = _tape.nodes if _open_tapes else None
     if nodes:
-        found = graph.tape_order(root, nodes)
+        found = graph.tape_order(root, nodes, _tape.parents)
         if found is not None:
             order, reached = found
             if list(map(_grad_of, reached)).count(0.0) != len(reached):  # (counted in C: usually all are 0)
