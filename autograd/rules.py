@@ -80,12 +80,17 @@ def edge_gradient(local_grad: float, upstream: float) -> float:
 
 
 class Rule(NamedTuple):
-    """One operation: its name, forward formula, local derivatives, and (optionally) its domain check."""
+    """One operation: its name, forward formula, local derivatives, and (optionally) its domain check
+    and its float step."""
 
     name: str  # the op name shown in drawings: "tanh", "*", "dot", ...
     forward: Callable[..., Any]  # forward(m, *xs, *params) -> out
     local: Callable[..., tuple]  # local(m, out, *xs, *params) -> one derivative per input
     domain: Callable[..., None] | None = None  # domain(*xs, *params) on floats: raises outside the domain
+    # float_step(*xs) -> (out, local derivatives): forward and local in FLOAT maths in one call, for the
+    # operations a training step makes thousands of times (an interpreted rule costs several calls).
+    # Written out by hand beside the rule, the same formulas (tests/test_rules.py checks they agree).
+    float_step: Callable[..., tuple] | None = None
 
 
 # ---- the FLOAT namespace: IEEE 754 on Python floats, never an exception ---------------------
@@ -269,13 +274,47 @@ def _pow_local(m, out, a, b):
     return (d_base, d_exponent)
 
 
+# The float steps: each is its rule's forward and local formulas with m = FLOAT, written out.
+
+
+def _add_step(a: float, b: float) -> tuple:
+    return a + b, (1.0, 1.0)
+
+
+def _sub_step(a: float, b: float) -> tuple:
+    return a - b, (1.0, -1.0)
+
+
+def _mul_step(a: float, b: float) -> tuple:
+    return a * b, (b, a)
+
+
+def _tanh_step(x: float) -> tuple:
+    out = math.tanh(x)
+    return out, (1.0 - out * out,)
+
+
+def _sigmoid_step(x: float) -> tuple:
+    out = _sigmoid(x)
+    return out, (out * (1.0 - out),)
+
+
+def _relu_step(x: float) -> tuple:
+    out = 0.0 if x < 0 else x
+    return out, (CUT if out <= 0 else 1.0,)
+
+
+def _dot_step(ws: Sequence[float], xs: Sequence[float]) -> tuple:
+    return _dot(ws, xs), (*xs, *ws)
+
+
 RULES: dict[str, Rule] = {
     rule.name: rule
     for rule in (
         # arithmetic
-        Rule("+", lambda m, a, b: a + b, lambda m, out, a, b: (1.0, 1.0)),
-        Rule("-", lambda m, a, b: a - b, lambda m, out, a, b: (1.0, -1.0)),
-        Rule("*", lambda m, a, b: a * b, lambda m, out, a, b: (b, a)),
+        Rule("+", lambda m, a, b: a + b, lambda m, out, a, b: (1.0, 1.0), float_step=_add_step),
+        Rule("-", lambda m, a, b: a - b, lambda m, out, a, b: (1.0, -1.0), float_step=_sub_step),
+        Rule("*", lambda m, a, b: a * b, lambda m, out, a, b: (b, a), float_step=_mul_step),
         # d/da a/b = 1/b; d/db a/b = -(a/b)/b, written this way (never -a/b**2) so that it does not
         # overflow or underflow where the true value is representable (b = 1e-200, or a = 1e308).
         Rule("/", lambda m, a, b: m.div(a, b), lambda m, out, a, b: (m.div(1.0, b), -m.div(out, b)), _check_div),
@@ -289,12 +328,17 @@ RULES: dict[str, Rule] = {
         Rule("log", lambda m, x: m.log(x), lambda m, out, x: (m.div(1.0, x),), _check_log),  # 1/x
         # d/dx sqrt x = 0.5 / sqrt x: inf at 0, computed from out so that it never over/underflows early
         Rule("sqrt", lambda m, x: m.sqrt(x), lambda m, out, x: (m.div(0.5, out),), _check_sqrt),
-        Rule("tanh", lambda m, x: m.tanh(x), lambda m, out, x: (1.0 - out * out,)),  # 1 - tanh(x)**2
-        Rule("sigmoid", lambda m, x: m.sigmoid(x), lambda m, out, x: (out * (1.0 - out),)),  # s (1 - s)
+        Rule("tanh", lambda m, x: m.tanh(x), lambda m, out, x: (1.0 - out * out,), float_step=_tanh_step),  # 1 - tanh²
+        Rule("sigmoid", lambda m, x: m.sigmoid(x), lambda m, out, x: (out * (1.0 - out),), float_step=_sigmoid_step),
         Rule("sin", lambda m, x: m.sin(x), lambda m, out, x: (m.cos(x),)),
         Rule("cos", lambda m, x: m.cos(x), lambda m, out, x: (-m.sin(x),)),
         # piecewise: relu keeps nan (nan is not < 0) and -0.0; its derivative is a cut 0 where out <= 0
-        Rule("relu", lambda m, x: m.where(x < 0, 0.0, x), lambda m, out, x: (m.where(out <= 0, m.cut, 1.0),)),
+        Rule(
+            "relu",
+            lambda m, x: m.where(x < 0, 0.0, x),
+            lambda m, out, x: (m.where(out <= 0, m.cut, 1.0),),
+            float_step=_relu_step,
+        ),
         Rule(
             "leaky_relu",
             lambda m, x, slope: m.where(x > 0, x, slope * x),
@@ -307,6 +351,6 @@ RULES: dict[str, Rule] = {
         ),
         # n-ary: one node, many parents
         Rule("sum", lambda m, xs: m.sum(xs), lambda m, out, xs: (1.0,) * len(xs)),  # d/dxi = 1
-        Rule("dot", lambda m, ws, xs: m.dot(ws, xs), lambda m, out, ws, xs: (*xs, *ws)),  # d/dwi = xi, d/dxi = wi
+        Rule("dot", lambda m, ws, xs: m.dot(ws, xs), lambda m, out, ws, xs: (*xs, *ws), float_step=_dot_step),  # xi, wi
     )
 }

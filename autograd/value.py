@@ -593,7 +593,8 @@ def neurons_over_batch(
     if taped is not None:  # the nodes' parents, told to the tape in groups (see _Tape)
         made: list[Value] = []  # every dot and "+" node: each is a parent of the next node
         _tape.parents += (tuple(biases), *(inputs for inputs, _, _ in samples), made)
-    dot_forward, dot_local, add_forward, add_local = DOT.forward, DOT.local, ADD.forward, ADD.local
+    dot_step, add_step = DOT.float_step, ADD.float_step  # each rule's forward and local formulas, in one call
+    activation_step = rule.float_step if rule is not None else None
     for row, bias, b in zip(weights, biases, bs):
         try:
             ws = [w.data for w in row]
@@ -608,22 +609,19 @@ def neurons_over_batch(
             _tape.parents.append(row)
         for inputs, xs, outs in samples:
             # Three nodes, filled in here rather than by a helper: a training step makes thousands.
-            weighted = dot_forward(FLOAT, ws, xs)
+            weighted, local_grads = dot_step(ws, xs)
             dot_node = _new(Value)
             dot_node.data, dot_node.grad, dot_node.label = weighted, 0.0, ""
-            dot_node.parents, dot_node.local_grads = row + inputs, dot_local(FLOAT, weighted, ws, xs)
-            dot_node._origin = DOT
-            z = add_forward(FLOAT, weighted, b)
+            dot_node.parents, dot_node.local_grads, dot_node._origin = row + inputs, local_grads, DOT
+            z, local_grads = add_step(weighted, b)
             out = sum_node = _new(Value)
             sum_node.data, sum_node.grad, sum_node.label = z, 0.0, ""
-            sum_node.parents, sum_node.local_grads = (dot_node, bias), add_local(FLOAT, z, weighted, b)
-            sum_node._origin = ADD
+            sum_node.parents, sum_node.local_grads, sum_node._origin = (dot_node, bias), local_grads, ADD
             if rule is not None:
-                a = rule.forward(FLOAT, z)
+                a, local_grads = activation_step(z)
                 out = _new(Value)
                 out.data, out.grad, out.label = a, 0.0, ""
-                out.parents, out.local_grads = (sum_node,), rule.local(FLOAT, a, z)
-                out._origin = rule
+                out.parents, out.local_grads, out._origin = (sum_node,), local_grads, rule
             if taped is not None:
                 taped += (dot_node, sum_node, out) if out is not sum_node else (dot_node, sum_node)
                 made += (dot_node, sum_node)
@@ -871,18 +869,22 @@ _new = object.__new__  # makes a bare node; its fields are filled in right after
 
 def _apply1(rule: Rule, x: Value) -> Value:
     """The node for `rule` applied to one input."""
-    name, forward, local, domain = rule  # unpacked once: cheaper than four attribute lookups
+    name, forward, local, domain, step = rule  # unpacked once: cheaper than five attribute lookups
     a = x.data
     if domain is not None:
         domain(a)  # raises a teaching error outside the domain (log of 0, ...)
+    if step is not None:  # the rule's forward and local formulas on floats, in one call
+        data, local_grads = step(a)
+    else:
+        data, local_grads = forward(FLOAT, a), None
     out = _new(Value)
-    out.data = data = forward(FLOAT, a)
+    out.data = data
     out.grad = 0.0
     out.label = ""
     if _open_no_grad_blocks and not _grad_mode.enabled:  # the first test is all the common case costs
         return _without_graph(out)
     out.parents = (x,)
-    out.local_grads = local(FLOAT, data, a)
+    out.local_grads = local(FLOAT, data, a) if local_grads is None else local_grads
     out._origin = rule
     if _open_tapes:
         _on_tape(out)
@@ -891,7 +893,7 @@ def _apply1(rule: Rule, x: Value) -> Value:
 
 def _apply_with(rule: Rule, x: Value, *params: float) -> Value:
     """The node for `rule` applied to one input, with settings `params` (leaky_relu's slope, ...)."""
-    name, forward, local, domain = rule
+    name, forward, local, domain, _ = rule
     a = x.data
     if domain is not None:
         domain(a, *params)
@@ -911,20 +913,24 @@ def _apply_with(rule: Rule, x: Value, *params: float) -> Value:
 
 def _apply2(rule: Rule, x: Value, y: Operand) -> Value:
     """The node for `rule` applied to two inputs; a plain number `y` becomes a constant leaf."""
-    name, forward, local, domain = rule
+    name, forward, local, domain, step = rule
     if not isinstance(y, Value):
         y = _as_value(y)
     a, b = x.data, y.data
     if domain is not None:
         domain(a, b)
+    if step is not None:
+        data, local_grads = step(a, b)
+    else:
+        data, local_grads = forward(FLOAT, a, b), None
     out = _new(Value)
-    out.data = data = forward(FLOAT, a, b)
+    out.data = data
     out.grad = 0.0
     out.label = ""
     if _open_no_grad_blocks and not _grad_mode.enabled:
         return _without_graph(out)
     out.parents = (x, y)
-    out.local_grads = local(FLOAT, data, a, b)
+    out.local_grads = local(FLOAT, data, a, b) if local_grads is None else local_grads
     out._origin = rule
     if _open_tapes:
         _on_tape(out)
@@ -934,7 +940,7 @@ def _apply2(rule: Rule, x: Value, y: Operand) -> Value:
 def _apply_n(rule: Rule, parents: tuple[Value, ...], *data: list[float]) -> Value:
     """The node for an n-ary `rule` on `parents`, whose numbers come as the lists the rule takes:
     sum(xs), or dot(ws, xs) with parents ws then xs."""
-    name, forward, local, _ = rule
+    name, forward, local, _, _ = rule
     out = _new(Value)
     out.data = value = forward(FLOAT, *data)
     out.grad = 0.0
