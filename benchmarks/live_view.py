@@ -1,5 +1,6 @@
 """What the live training view costs: `fit` on moons with MLP(2, [16, 16, 1]), plain and with
-``live=True`` at the default refresh, interleaved, for a short and a longer run.
+``live=True`` at the default refresh, interleaved, for short and longer runs, with fit's default
+(compiled) steps and with the interactive engine (``compile=False``, about 20x slower epochs).
 
 The view draws in the training thread, throttled by time (at most every `refresh` seconds, and only
 while drawing, the first picture and the final frame included, has used at most DRAW_BUDGET of the
@@ -33,7 +34,11 @@ from nn import data, live
 RESULTS = Path(__file__).resolve().parent / "live_view.json"
 
 
-def train(epochs: int, show: bool) -> dict[str, float]:
+ENGINES = {"compiled": None, "interactive": False}  # fit's compile= (None: fit's default, compiled here)
+RUNS = [("compiled", 60), ("compiled", 300), ("compiled", 3000), ("interactive", 60), ("interactive", 300)]
+
+
+def train(epochs: int, show: bool, engine: str = "compiled") -> dict[str, float]:
     X, labels = data.make_moons(100, noise=0.1, seed=1)
     model = nn.MLP(2, [16, 16, 1], seed=1)
     optimizer = nn.SGD(model.parameters(), lr=0.5)
@@ -42,7 +47,7 @@ def train(epochs: int, show: bool) -> dict[str, float]:
     with contextlib.redirect_stdout(io.StringIO()):  # outside IPython, display() would print the widget
         history = nn.fit(
             model, X, data.signed_labels(labels), loss=nn.hinge_loss, optimizer=optimizer, epochs=epochs,
-            progress=False, live=show,
+            progress=False, live=show, compile=ENGINES[engine],
         )  # fmt: skip
         history.wait()
     end = time.perf_counter()
@@ -57,15 +62,16 @@ def train(epochs: int, show: bool) -> dict[str, float]:
     }
 
 
-def measure(epochs: int, repeat: int) -> dict[str, float]:
+def measure(engine: str, epochs: int, repeat: int) -> dict[str, float]:
     runs: dict[str, list[dict[str, float]]] = {"plain": [], "live": []}
     for _ in range(repeat):  # interleaved, so a busy machine slows both alike
-        runs["plain"].append(train(epochs, show=False))
-        runs["live"].append(train(epochs, show=True))
+        runs["plain"].append(train(epochs, show=False, engine=engine))
+        runs["live"].append(train(epochs, show=True, engine=engine))
     plain = statistics.median(r["training"] for r in runs["plain"])
     trained = statistics.median(r["training"] for r in runs["live"])
     total = statistics.median(r["total"] for r in runs["live"])
     return {
+        "engine": engine,
         "epochs": epochs,
         "repeat": repeat,
         "plain_s": plain,
@@ -84,12 +90,14 @@ def report(results: dict) -> str:
         f"Live view cost, moons (100 samples), MLP(2, [16, 16, 1]), refresh 1 s, median of {results['repeat']} "
         f"interleaved runs, on {results['machine']} (load average {results['load']:.1f}):",
         "",
-        "| epochs | fit | fit(live=True), to the last epoch | with the final frame | pictures (final included) |",
-        "|---:|---:|---:|---:|---:|",
+        "| steps | epochs | fit | fit(live=True), to the last epoch | with the final frame "
+        "| pictures (final included) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for r in results["runs"]:
         lines.append(
-            f"| {r['epochs']} | {r['plain_s']:.2f} s | {r['live_training_s']:.2f} s ({r['training_slowdown']:+.0%}) "
+            f"| {r['engine']} | {r['epochs']} | {r['plain_s']:.2f} s "
+            f"| {r['live_training_s']:.2f} s ({r['training_slowdown']:+.0%}) "
             f"| {r['live_total_s']:.2f} s ({r['total_slowdown']:+.0%}) | {r['draws']:.0f}, {r['draw_s']:.2f} s |"
         )
     return "\n".join(lines)
@@ -97,17 +105,21 @@ def report(results: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, nargs="+", default=[60, 300])
+    parser.add_argument("--epochs", type=int, nargs="+", help="these epoch counts (default: the table's runs)")
+    parser.add_argument("--engine", choices=sorted(ENGINES), default="compiled", help="with --epochs")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 epochs, once")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--readme", action="store_true", help=f"write {RESULTS.name} and the README table")
     args = parser.parse_args()
-    epochs, repeat = ([2], 1) if args.quick else (args.epochs, args.repeat)
+    if args.quick:
+        todo, repeat = [("compiled", 2)], 1
+    else:
+        todo, repeat = ([(args.engine, n) for n in args.epochs] if args.epochs else RUNS), args.repeat
     live.in_notebook = lambda: True  # build and drive the widgets as a notebook would
     train(1, show=True)  # warm-up: importing matplotlib and its first picture cost seconds, once per process
     load = os.getloadavg()[0]
-    runs = [measure(n, repeat) for n in epochs]
+    runs = [measure(engine, n, repeat) for engine, n in todo]
     results = {"machine": readme.machine(), "load": (load + os.getloadavg()[0]) / 2, "repeat": repeat, "runs": runs}
     print(report(results))
     if args.json:

@@ -558,6 +558,7 @@ class LiveView:
         self._drawn_epoch = -1  # the epoch the picture on screen shows
         self._picture: TrainingPicture | None = None
         self._layout: BackgroundLayout | None = None
+        self._epoch_seconds = 0.0  # how long the last epoch took
         self.history.view = self
 
         button = dict(layout=widgets.Layout(width="auto"))
@@ -665,7 +666,8 @@ class LiveView:
                         break
                 started = time.perf_counter()
                 run.epoch()
-                self.train_seconds += time.perf_counter() - started
+                self._epoch_seconds = time.perf_counter() - started
+                self.train_seconds += self._epoch_seconds
                 with self._lock:
                     pause_now = self._one_epoch or self.state == "pausing"
                 self._draw(force=pause_now)  # a paused view always shows where it stopped
@@ -675,7 +677,8 @@ class LiveView:
                         self._go.clear()
                         self._sync_controls("paused")  # the widgets first, so whoever sees "paused" sees them
                         self.state = "paused"
-                    self._sync_controls()
+                        self._sync_controls()
+                    # (otherwise the widgets change only when a button does, or in _draw: no message per epoch)
             self.last_epoch_at = time.perf_counter()
             if history.epochs < run.epochs:
                 history.interrupted = True
@@ -690,8 +693,8 @@ class LiveView:
         """Redraw the picture if the budget allows it (always when `force`); else, at most every
         `STATUS_EVERY` seconds, only the epoch text."""
         now = time.perf_counter()
-        if self._layout is None and hasattr(self.run.model, "diagram"):
-            # after the first epoch, Graphviz lays the network out on another core while the next ones train
+        if self._layout is None and self._layout_worth_starting():
+            # Graphviz lays the network out on another core while the next epochs train
             self._layout = BackgroundLayout(self.run)
             self.draw_seconds += time.perf_counter() - now  # (the time to start it counts as drawing)
             now = time.perf_counter()
@@ -717,6 +720,18 @@ class LiveView:
             LiveView.picture_seconds = self._last_cost
         self.draw_seconds += self._last_cost
         self.draws += 1
+
+    def _layout_worth_starting(self) -> bool:
+        """Lay the network out in the background only when a picture during training looks affordable:
+        from the second epoch on (the first may include compiling the step), if the whole run, at the
+        last epoch's pace, leaves room in the budget for a first picture and the final frame. A run
+        too short for that shows only the final frame, which lays the network out itself."""
+        epochs = self.history.epochs
+        if not hasattr(self.run.model, "diagram") or epochs < 2:
+            return False
+        expected = self.train_seconds + self._epoch_seconds * (self.run.epochs - epochs)
+        first = LiveView.first_picture_seconds or FIRST_PICTURE_GUESS
+        return DRAW_BUDGET * expected >= first + (LiveView.picture_seconds or first / 2)
 
     def _picture_allowed(self, now: float) -> bool:
         """May a picture be drawn now? Only `refresh` seconds after the last one, and only if drawing,
