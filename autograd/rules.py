@@ -305,7 +305,10 @@ def _relu_step(x: float) -> tuple:
 
 
 def _dot_step(ws: Sequence[float], xs: Sequence[float]) -> tuple:
-    return _dot(ws, xs), (*xs, *ws)
+    try:
+        return math.fsum(map(mul, ws, xs)), (*xs, *ws)  # _dot's common case, without its call
+    except (OverflowError, ValueError):
+        return _dot(ws, xs), (*xs, *ws)
 
 
 RULES: dict[str, Rule] = {

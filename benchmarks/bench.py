@@ -560,7 +560,8 @@ def report(r: dict) -> str:
     lines += [
         "",
         "- *interactive (nn.fit)*: one full-batch epoch of `nn.fit(compile=False)`, the graph a learner draws,",
-        "  built and back-propagated every step (fit pauses the cycle collector during a step); *written out*:",
+        "  built and back-propagated every step (fit makes the MLP's nodes a layer at a time over the batch,",
+        "  records them on a tape so backward needs no search, and pauses the cycle collector); *written out*:",
         "  the same step as a hand-written loop with the collector on; *today*: the same, on the engine of",
         "  commit 14e3a22 (benchmarks/baseline); *floor*: generated straight-line Python on plain floats.",
         "",
