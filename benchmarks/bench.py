@@ -26,6 +26,7 @@ Prints the report and writes the numbers as JSON (benchmarks/results.json by def
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import gc
 import json
@@ -320,7 +321,10 @@ def demo_step(repeat: int, samples: int) -> dict:
 
 
 def profile_breakdown(samples: int, engine: str) -> dict:
-    """cProfile one step split into phases: forward, zero_grad, backward (order / loop), update, free."""
+    """cProfile one step split into phases: forward, zero_grad, backward (order / loop), update, free.
+
+    The interactive step is `nn.fit`'s (the MLP's graph made over the batch, on a tape); today's is
+    that commit's training loop."""
     X, labels = data.make_moons(samples, noise=0.1, seed=1)
     y = data.signed_labels(labels)
     model = nn.MLP(2, SIZES[1:], seed=1)
@@ -342,7 +346,7 @@ def profile_breakdown(samples: int, engine: str) -> dict:
         graph_file = autograd.graph.__file__
 
         def forward():
-            scores = [model(x) for x in X]
+            scores = model.forward_batch(X)  # as nn.fit makes them
             return nn.hinge_loss(scores, y) + ALPHA * autograd.dot(params, params)
 
         def update():
@@ -355,15 +359,18 @@ def profile_breakdown(samples: int, engine: str) -> dict:
     def backward(loss):
         loss.backward()
 
-    def free(holder):
+    def free(holder, recording):
         holder.clear()  # the graph is acyclic: reference counting frees it here
+        recording.__exit__(None, None, None)  # (the tape lets go of its nodes)
 
     def one_step():
+        recording = autograd.value.tape() if engine == "now" else contextlib.nullcontext()
+        recording.__enter__()  # nn.fit records each step on a tape: backward reads its order off it
         holder = [forward()]
         zero_grad()
         backward(holder[0])
         update()
-        free(holder)
+        free(holder, recording)
 
     gc.collect()
     gc.disable()  # the collector's share is measured by the garbage-charged rows, not here
@@ -379,7 +386,7 @@ def profile_breakdown(samples: int, engine: str) -> dict:
     for (filename, _, name), (_, _, _, cumtime, callers) in stats.items():
         if name in ("forward", "zero_grad", "backward", "update", "free") and filename == __file__:
             cumulative[name] = cumtime
-        if filename == graph_file and any(caller[2] == "backward" for caller in callers):
+        if filename == graph_file and any(caller[2] in ("backward", "_backward_order") for caller in callers):
             order_time += cumtime  # graph functions that backward() calls: finding the order
     phases = {
         "forward": cumulative["forward"],
