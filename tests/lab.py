@@ -4,6 +4,7 @@ in its own temporary config, data, runtime and settings folders, on a copy of th
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import secrets
@@ -78,7 +79,7 @@ def jupyter_lab(notebooks: list[Path], timeout: float = 90.0, trusted: bool = Fa
                 try:
                     urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
                     break
-                except OSError:
+                except (OSError, http.client.HTTPException):  # not up yet (or a half-open answer)
                     if server.poll() is not None or time.monotonic() > deadline:
                         log.flush()
                         why = (tmp / "server.log").read_text()[-3000:]

@@ -8,6 +8,7 @@ the reference for values *and* local derivatives.
 from __future__ import annotations
 
 import math
+import sys
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -425,11 +426,33 @@ def test_random_dags_with_edge_values_match_pytorch_values_and_every_gradient(to
         term = abs(node.local_grads[i] * node.grad)
         if math.isfinite(term):
             scale[parent] = scale.get(parent, 0.0) + term
-    reached = set(autograd.topological_order(nodes[-1]))
+    order = autograd.topological_order(nodes[-1])
+    known_to = saturation_error(order)
+    reached = set(order)
     for i, (v, t) in enumerate(zip(nodes, tnodes)):
         if v not in reached or t.grad is None:
             continue  # not an ancestor of the root: PyTorch leaves its grad None
         if math.isinf(scale[v]):
             continue  # finite terms whose sizes add up past float64: the order of the additions decides
         expected = t.grad.item()
-        assert same(v.grad, expected, 1e-9, scale[v]), ("grad", i, v.grad, expected, program, leaves, seed)
+        close = same(v.grad, expected, 1e-9, scale[v]) or abs(v.grad - expected) <= known_to.get(v, 0.0)
+        assert close, ("grad", i, v.grad, expected, program, leaves, seed)
+
+
+# A saturating tanh or sigmoid has a local derivative that is a difference of numbers near 1
+# (1 - t*t, s*(1 - s)): float64 knows it only to a few ulps of 1 in absolute terms, and PyTorch's
+# tanh may differ from math.tanh by an ulp. At tanh(9.9) the derivative is 1e-8, so both are right
+# to only ~1e-8 relative; this is how far that absolute uncertainty reaches down the chain rule.
+SATURATING = {"tanh": 4 * sys.float_info.epsilon, "sigmoid": 4 * sys.float_info.epsilon}
+
+
+def saturation_error(order: list[Value]) -> dict[Value, float]:
+    """For each node, a bound on |its gradient's error| coming from saturating local derivatives."""
+    error = {}
+    for node in reversed(order):  # every consumer of a node comes before it
+        own = error.get(node, 0.0)
+        for parent, local in zip(node.parents, node.local_grads):
+            term = abs(local) * own + abs(node.grad) * SATURATING.get(node.op, 0.0)
+            if math.isfinite(term):
+                error[parent] = error.get(parent, 0.0) + term
+    return error
