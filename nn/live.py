@@ -693,7 +693,7 @@ class LiveView:
         """Redraw the picture if the budget allows it (always when `force`); else, at most every
         `STATUS_EVERY` seconds, only the epoch text."""
         now = time.perf_counter()
-        if self._layout is None and self._layout_worth_starting():
+        if self._layout is None and self._picture is None and self._layout_worth_starting():
             # Graphviz lays the network out on another core while the next epochs train
             self._layout = BackgroundLayout(self.run)
             self.draw_seconds += time.perf_counter() - now  # (the time to start it counts as drawing)
