@@ -427,7 +427,7 @@ def test_random_dags_with_edge_values_match_pytorch_values_and_every_gradient(to
         if math.isfinite(term):
             scale[parent] = scale.get(parent, 0.0) + term
     order = autograd.topological_order(nodes[-1])
-    known_to = saturation_error(order)
+    known_to = rounding_error(order, scale)
     reached = set(order)
     for i, (v, t) in enumerate(zip(nodes, tnodes)):
         if v not in reached or t.grad is None:
@@ -439,18 +439,25 @@ def test_random_dags_with_edge_values_match_pytorch_values_and_every_gradient(to
         assert close, ("grad", i, v.grad, expected, program, leaves, seed)
 
 
-# A saturating tanh or sigmoid has a local derivative that is a difference of numbers near 1
-# (1 - t*t, s*(1 - s)): float64 knows it only to a few ulps of 1 in absolute terms, and PyTorch's
-# tanh may differ from math.tanh by an ulp. At tanh(9.9) the derivative is 1e-8, so both are right
-# to only ~1e-8 relative; this is how far that absolute uncertainty reaches down the chain rule.
+# How far two correct float64 computations of a gradient may differ, node by node, carried down the
+# chain rule (the tolerance above covers a node's own sum, but not what its error does to the nodes
+# below it):
+# - a gradient is a sum of terms: rounding leaves it uncertain by a few ulps of the largest terms
+#   (`scale`); at x/x the terms cancel to exactly 0 here and to 1e-16 in PyTorch, and every
+#   ancestor of x inherits that difference times its local derivatives;
+# - a saturating tanh or sigmoid has a local derivative that is a difference of numbers near 1
+#   (1 - t*t, s*(1 - s)): float64 knows it only to a few ulps of 1, and PyTorch's tanh may differ
+#   from math.tanh by an ulp (at tanh(9.9) the derivative is 1e-8, right to only ~1e-8 relative).
+ULPS = 8 * sys.float_info.epsilon
 SATURATING = {"tanh": 4 * sys.float_info.epsilon, "sigmoid": 4 * sys.float_info.epsilon}
 
 
-def saturation_error(order: list[Value]) -> dict[Value, float]:
-    """For each node, a bound on |its gradient's error| coming from saturating local derivatives."""
+def rounding_error(order: list[Value], scale: dict[Value, float]) -> dict[Value, float]:
+    """For each node, a bound on |its gradient's rounding error| from the sums and saturating
+    local derivatives above it."""
     error = {}
     for node in reversed(order):  # every consumer of a node comes before it
-        own = error.get(node, 0.0)
+        own = error.get(node, 0.0) + ULPS * scale.get(node, 0.0)
         for parent, local in zip(node.parents, node.local_grads):
             term = abs(local) * own + abs(node.grad) * SATURATING.get(node.op, 0.0)
             if math.isfinite(term):
