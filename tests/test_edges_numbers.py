@@ -382,7 +382,10 @@ def exact_sum(torch, terms):
 def local_derivative_beyond_float64(node: Value) -> bool:
     """A node of finite nonzero inputs whose local derivative is +-inf: its true value (1/x at
     a subnormal x is 2e323) is beyond float64, so chainrule records inf, while PyTorch divides the
-    upstream gradient by x and can stay finite. The one place the two may differ; excluded here."""
+    upstream gradient by x and can stay finite. The one place the two may differ; excluded here.
+    For a/b the derivative 1/b depends on b alone, so a may be anything (inf / 5e-324)."""
+    if node.op == "/" and math.isfinite(node.parents[1].data) and math.isinf(node.local_grads[0]):
+        return True  # (b is never 0 here: division by 0 raises)
     finite_inputs = all(math.isfinite(p.data) for p in node.parents)
     no_pole = node.op == "/" or all(p.data != 0 for p in node.parents)  # (1/b: b is never 0 here)
     return finite_inputs and no_pole and any(map(math.isinf, node.local_grads))
