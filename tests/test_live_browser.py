@@ -108,7 +108,11 @@ def test_the_live_view_updates_and_pause_and_one_epoch_work_in_jupyterlab(lab):
 
         # pause: training stops after the current epoch, the count stays
         page.click(".chainrule-live button:has-text('pause')")
-        page.wait_for_selector(".chainrule-live-status:has-text('paused')", timeout=60_000)
+        try:
+            page.wait_for_selector(".chainrule-live-status:has-text('paused')", timeout=60_000)
+        except Exception as error:  # say what the view showed instead (the state, or a failure)
+            shown = page.inner_text(".jp-Notebook") if page.is_visible(".jp-Notebook") else "(no notebook)"
+            raise AssertionError(f"the view never said 'paused'; the page shows:\n{shown[-3000:]}") from error
         paused_at = epoch_shown(page)
         assert 0 < paused_at < epochs
         time.sleep(1.5)
