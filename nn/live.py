@@ -601,7 +601,8 @@ class LiveView:
         """Pause after the current epoch (the model and History stay consistent)."""
         with self._lock:
             if self.state == "running":
-                self._go.clear()
+                # Only the training thread stops itself (clears _go), after the epoch it is in: were this
+                # click to clear it, a thread between its check and its wait would sleep in "pausing".
                 self.state = "pausing"
             self._sync_controls()
 
