@@ -299,9 +299,12 @@ def _sigmoid_step(x: float) -> tuple:
     return out, (out * (1.0 - out),)
 
 
+_CUT_ALONE, _ONE_ALONE = (CUT,), (1.0,)  # a one-input rule's local derivatives, made once (tuples are immutable)
+
+
 def _relu_step(x: float) -> tuple:
     out = 0.0 if x < 0 else x
-    return out, (CUT if out <= 0 else 1.0,)
+    return out, (_CUT_ALONE if out <= 0 else _ONE_ALONE)
 
 
 def _dot_step(ws: Sequence[float], xs: Sequence[float]) -> tuple:

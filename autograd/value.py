@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import repeat
+from operator import countOf as count_of
 from numbers import Real
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
@@ -324,6 +325,7 @@ class Value:
         # makes no reference cycles, so there is nothing for it to free, only the graph to walk.
         collecting = gc.isenabled()
         gc.disable()
+        isfinite, add_up = math.isfinite, builtins.sum  # bound once: the loop below is hot
         try:
             # `order`: the nodes made by operations (leaves pass nothing on), from the tape or a search.
             held: list[Value] = []  # the nodes reached whose gradient is not 0
@@ -336,10 +338,26 @@ class Value:
             for node in reversed(order):  # children before parents: the chain rule, one edge at a time
                 upstream = node.grad
                 if upstream - upstream == 0.0:  # a finite upstream gradient: the common case
-                    if upstream == 0.0 and math.isfinite(builtins.sum(node.local_grads)):
+                    local_grads = node.local_grads
+                    if upstream == 0.0 and isfinite(add_up(local_grads)):
                         continue  # a shortcut, exact: 0 * (a finite local derivative) adds nothing
-                    for parent, local_grad in zip(node.parents, node.local_grads):
-                        parent.grad += local_grad * upstream  # (along a cut edge, 0 * finite = 0 too)
+                    parents = node.parents
+                    # (along a cut edge, 0 * finite = 0 too). The same edge rule, written out for the
+                    # common shapes: most nodes have two parents or one, and a loop costs more than its edges.
+                    count = len(parents)
+                    if count == 2:
+                        first, second = parents
+                        d_first, d_second = local_grads
+                        first.grad += d_first * upstream
+                        second.grad += d_second * upstream
+                    elif count == 1:
+                        parents[0].grad += local_grads[0] * upstream
+                    elif node._origin is SUM and local_grads.count(1.0) == count:
+                        for parent in parents:  # d(sum)/d(term) = 1, and 1 * upstream is upstream exactly
+                            parent.grad += upstream
+                    else:
+                        for parent, local_grad in zip(parents, local_grads):
+                            parent.grad += local_grad * upstream
                 else:  # inf or nan arrives: a cut edge must pass exactly 0 (see above)
                     for parent, local_grad in zip(node.parents, node.local_grads):
                         if local_grad is not CUT:
@@ -729,7 +747,7 @@ def _backward_order(root: Value, held: list[Value]) -> list[Value]:
         found = graph.tape_order(root, nodes, _tape.parents)
         if found is not None:
             order, reached = found
-            if list(map(_grad_of, reached)).count(0.0) != len(reached):  # (counted in C: usually all are 0)
+            if count_of(map(_grad_of, reached), 0.0) != len(reached):  # (counted in C: usually all are 0)
                 held.extend(node for node in reached if node.grad != 0.0)
             return order
     return graph.chain_rule_order(root, held)
