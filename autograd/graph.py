@@ -7,7 +7,6 @@ fine at Python's default recursion limit.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from itertools import islice
 from operator import attrgetter
 from operator import countOf as count_of
 from typing import TYPE_CHECKING
@@ -56,15 +55,16 @@ def tape_order(
     `parents`, if given, are groups of nodes whose union is exactly the set of the tape's nodes'
     parents. When `root` is the last node made and every other node on the tape is some node's
     parent, `root` reaches them all (in a DAG, a node that is nobody's parent would be a second
-    root): the order is the tape itself, found with a few set operations in C instead of a visit
-    of every edge.
+    root): the order is the tape itself (the list, not a copy: read it before making more nodes),
+    found with a few set operations in C instead of a visit of every edge.
     """
     if parents is not None and tape and tape[-1] is root:
         reached = set().union(*parents)
-        if reached.issuperset(islice(tape, len(tape) - 1)):
-            reached.add(root)
-            if not any(map(_parents_of, reached.difference(tape))):  # every node reached with parents is on the tape
-                return list(tape), reached
+        reached.add(root)
+        off_tape = reached.difference(tape)
+        # every node on the tape (each is there once) is reached, and every node reached with parents is on it
+        if len(reached) - len(off_tape) == len(tape) and not any(map(_parents_of, off_tape)):
+            return tape, reached
     reached = {root}
     order: list[Value] = []
     place, reach = order.append, reached.update  # bound once: this loop is hot

@@ -21,9 +21,9 @@ import operator
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import repeat
-from operator import countOf as count_of
+from itertools import chain, repeat
 from numbers import Real
+from operator import countOf as count_of
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from autograd import graph
@@ -607,10 +607,11 @@ def neurons_over_batch(
         # anything unusual goes the written-out way, which converts numbers and names what is wrong
         return [[_written_out_neuron(w, inputs, b, activation) for w, b in zip(weights, biases)] for inputs in batch]
     samples = list(zip(map(tuple, batch), numbers, [[] for _ in batch]))  # (inputs, their numbers, outputs)
-    taped = _tape.nodes if _open_tapes else None
-    if taped is not None:  # the nodes' parents, told to the tape in groups (see _Tape)
-        made: list[Value] = []  # every dot and "+" node: each is a parent of the next node
-        _tape.parents += (tuple(biases), *(inputs for inputs, _, _ in samples), made)
+    rows: list[tuple[Value, ...]] = []  # for the tape: the rows of weights made here, and the nodes by kind
+    dots: list[Value] = []
+    sums: list[Value] = []
+    outputs: list[Value] = []
+    made_dot, made_sum, made_output = dots.append, sums.append, outputs.append
     dot_step, add_step = DOT.float_step, ADD.float_step  # each rule's forward and local formulas, in one call
     activation_step = rule.float_step if rule is not None else None
     for row, bias, b in zip(weights, biases, bs):
@@ -623,8 +624,7 @@ def neurons_over_batch(
                 outs.append(_written_out_neuron(row, inputs, bias, activation))
             continue
         row = tuple(row)
-        if taped is not None:
-            _tape.parents.append(row)
+        rows.append(row)
         for inputs, xs, outs in samples:
             # Three nodes, filled in here rather than by a helper: a training step makes thousands.
             weighted, local_grads = dot_step(ws, xs)
@@ -640,11 +640,31 @@ def neurons_over_batch(
                 out = _new(Value)
                 out.data, out.grad, out.label = a, 0.0, ""
                 out.parents, out.local_grads, out._origin = (sum_node,), local_grads, rule
-            if taped is not None:
-                taped += (dot_node, sum_node, out) if out is not sum_node else (dot_node, sum_node)
-                made += (dot_node, sum_node)
+                made_output(out)
+            made_dot(dot_node)
+            made_sum(sum_node)
             outs.append(out)
+    if _open_tapes and _tape.nodes is not None and dots:
+        _record_layer(rows, biases, [inputs for inputs, _, _ in samples], dots, sums, outputs)
     return [outs for _, _, outs in samples]
+
+
+def _record_layer(
+    rows: list[tuple[Value, ...]],
+    biases: Sequence[Value],
+    batch: list[tuple[Value, ...]],
+    dots: list[Value],
+    sums: list[Value],
+    activations: list[Value],
+) -> None:
+    """Tell this thread's tape about the nodes `neurons_over_batch` made: its dot nodes, then its "+"
+    nodes, then the activations' nodes (each node still after its parents), and their parents in
+    groups (see `_Tape`): the rows of weights, the biases, each sample's inputs, the dot nodes (each
+    a "+" node's parent) and the "+" nodes when an activation follows them."""
+    _tape.nodes.extend(chain(dots, sums, activations))
+    _tape.parents += (*rows, tuple(biases), *batch, dots)
+    if activations:
+        _tape.parents.append(sums)
 
 
 def _written_out_neuron(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand, activation: str) -> Value:
@@ -699,7 +719,8 @@ def is_grad_enabled() -> bool:
 
 
 class _Tape(threading.local):
-    """The nodes operations made in this thread inside a `tape()` block, in the order they were made,
+    """The nodes operations made in this thread inside a `tape()` block, each after its parents (in the
+    order made; a layer made by `neurons_over_batch` is told at its end, its nodes grouped by kind),
     and `parents`: groups of nodes whose union is exactly the set of those nodes' parents (a layer's
     weights once per neuron, not once per sample: far fewer than the edges, see `graph.tape_order`)."""
 
@@ -713,9 +734,10 @@ _open_tapes = 0  # open tape() blocks, in all threads together: an operation rea
 
 @contextmanager
 def tape() -> Iterator[list[Value]]:
-    """Record every node that operations make inside this block (in this thread), in the order made.
+    """Record every node that operations make inside this block (in this thread), each after its parents.
 
-    A node is always made after its parents, so the tape read backwards is an order for the chain
+    The nodes come in the order made (a layer made in one call comes at its end, its dot nodes first,
+    then its "+" nodes, then its activations), so the tape read backwards is an order for the chain
     rule: `backward()` inside the block walks it instead of searching the graph (the search is a
     fifth of a training step; `nn.fit` records each step this way). A graph that reaches nodes made
     before the block, or in another thread, is searched as usual. The nodes are kept until the block ends.

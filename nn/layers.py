@@ -68,7 +68,7 @@ def _as_inputs(x: Inputs, nin: int, who: str) -> list[Value]:
         raise ValueError(f"{who} takes one sample, a 1-D sequence of {nin} numbers, got an array of shape {x.shape}")
     if len(x) != nin:
         raise ValueError(f"{who} expected {nin} inputs, got {len(x)}")
-    return [xi if isinstance(xi, Value) else Value(xi, f"x{i + 1}") for i, xi in enumerate(x)]
+    return [xi if isinstance(xi, Value) else Value(xi, label=f"x{i + 1}") for i, xi in enumerate(x)]
 
 
 class Neuron(Module):

@@ -205,3 +205,68 @@ def test_random_graphs_match_central_finite_differences(program):
         kinks = [n for n in ours if n.op in ("relu", "abs", "leaky_relu") and abs(n.parents[0].data) < 1e-4]
         if not kinks:
             raise
+
+
+# ---- backward's loop against the chain rule written once, edge by edge ------------------------
+
+EDGE_VALUES = [0.0, -0.0, 5e-324, -2.5, 1.0, 1e308, -1e308, math.inf, -math.inf, math.nan]
+
+
+def reference_backward(root: Value) -> dict[Value, float]:
+    """The chain rule one edge at a time over the searched order, with backward()'s documented rules
+    (a cut edge passes exactly 0 when inf or nan arrives; a node whose gradient is 0 and whose local
+    derivatives are finite adds nothing): what every fast path of backward() must give, bit for bit."""
+    order = [node for node in autograd.topological_order(root) if node.parents]
+    grads = {root: 1.0}
+    for node in reversed(order):
+        upstream = grads.get(node, 0.0)
+        if upstream == 0.0 and math.isfinite(sum(node.local_grads)):
+            continue
+        for parent, local_grad in zip(node.parents, node.local_grads):
+            grads[parent] = grads.get(parent, 0.0) + autograd.rules.edge_gradient(local_grad, upstream)
+    return grads
+
+
+def bits(x: float) -> tuple:
+    return ("nan",) if math.isnan(x) else (x, math.copysign(1.0, x))
+
+
+def edge_graph(rng: random.Random) -> Value:
+    """Nodes of one, two and many parents (sums with repeated terms among them), at edge values."""
+    nodes = [Value(rng.choice(EDGE_VALUES + [rng.uniform(-2, 2)] * 4)) for _ in range(rng.randint(2, 6))]
+    for _ in range(rng.randint(1, 30)):
+        a, b = rng.choice(nodes), rng.choice(nodes)
+        pick = rng.random()
+        if pick < 0.2:
+            nodes.append(a + b)
+        elif pick < 0.4:
+            nodes.append(a * b)
+        elif pick < 0.5:
+            nodes.append(a.relu())
+        elif pick < 0.6:
+            nodes.append(a.tanh())
+        elif pick < 0.8:
+            nodes.append(autograd.sum([rng.choice(nodes) for _ in range(rng.randint(9, 20))]))  # repeats too
+        else:
+            k = rng.randint(1, 6)
+            nodes.append(autograd.dot([rng.choice(nodes) for _ in range(k)], [rng.choice(nodes) for _ in range(k)]))
+    return autograd.sum(nodes[-3:])
+
+
+def test_backward_gives_the_edge_by_edge_chain_rule_bit_for_bit_at_edge_values():
+    rng = random.Random(21)
+    for _ in range(400):
+        root = edge_graph(rng)
+        expected = reference_backward(root)
+        root.backward()
+        for node in autograd.topological_order(root):
+            assert bits(node.grad) == bits(expected.get(node, 0.0)), (node, node.grad, expected.get(node, 0.0))
+
+
+def test_a_sum_of_a_million_terms_with_repeats_gives_each_its_count():
+    x, y = Value(1.5), Value(-2.0)
+    terms = [Value(float(i % 5)) for i in range(1_000_000)]
+    total = autograd.sum([*terms, x, x, y, x])
+    total.backward(0.5)
+    assert (x.grad, y.grad) == (1.5, 0.5)
+    assert terms[0].grad == 0.5 and terms[-1].grad == 0.5

@@ -120,3 +120,38 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_a_layer_made_in_one_call_is_on_the_tape_once_each_node_after_its_parents():
+    x = [[Value(2.0), Value(-1.0)], [Value(0.5), Value(0.25)]]
+    weights = [[Value(0.5), 3.0], [Value(1.0), Value(2.0)], [Value(-1.0), Value(0.5)]]  # a number: written out
+    biases = [Value(0.0), Value(1.0), Value(-0.5)]
+    with tape() as nodes:
+        outs = autograd.value.neurons_over_batch(weights, x, biases, "tanh")
+        root = autograd.sum([o for sample in outs for o in sample])
+        assert len(set(nodes)) == len(nodes)
+        place = {node: i for i, node in enumerate(nodes)}
+        assert all(place[p] < place[n] for n in nodes for p in n.parents if p in place)
+        order, reached = graph.tape_order(root, nodes, _tape.parents)
+        assert reached == graph.backward_order(root)[1]
+        root.backward()
+    taped = [v.grad for row in weights for v in row if isinstance(v, Value)] + [b.grad for b in biases]
+    for leaf in taped:
+        assert leaf != 0.0
+    leaves = [v for row in weights for v in row if isinstance(v, Value)] + biases + [v for s in x for v in s]
+    expected = [v.grad for v in leaves]
+    for v in leaves:
+        v.grad = 0.0
+    again = autograd.value.neurons_over_batch(weights, x, biases, "tanh")  # no tape: the searched order
+    autograd.sum([o for sample in again for o in sample]).backward()
+    assert [v.grad for v in leaves] == expected
+
+
+def test_an_unused_output_of_a_linear_layer_is_not_taken_for_reached():
+    model = nn.Layer(2, 3, activation="linear", seed=1)
+    with tape() as nodes:
+        outs = model.forward_batch([[Value(1.0), Value(2.0)], [Value(-1.0), Value(0.5)]])
+        root = outs[0][0] * 2.0  # one output of six is used
+        order, reached = graph.tape_order(root, nodes, _tape.parents)
+        assert reached == graph.backward_order(root)[1]
+        assert set(order) == set(graph.backward_order(root)[0])
