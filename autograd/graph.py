@@ -45,26 +45,39 @@ def chain_rule_order(root: Value, held: list[Value]) -> list[Value]:
 
 
 def tape_order(
-    root: Value, tape: list[Value], parents: list[Sequence[Value]] | None = None
-) -> tuple[list[Value], set[Value]] | None:
+    root: Value,
+    tape: list[Value],
+    parents: list[Sequence[Value]] | None = None,
+    outer: list[Value] | None = None,
+    inner: Sequence[Sequence[Value]] = (),
+) -> tuple[list[Value], set[Value], Sequence[Sequence[Value]]] | None:
     """`backward_order(root)` read off a tape, the nodes in the order they were made (see
     `autograd.value.tape`): a node is made after its parents, so the tape read backwards, keeping the
     nodes `root` reaches, is an order. None when some node reached is not on the tape (made before it
-    started, or in another thread): then only the search knows an order.
+    started, or in another thread): then only the search knows an order. Otherwise (order, reached,
+    also reached): the nodes reached are those of the set and of the groups `also reached`.
 
     `parents`, if given, are groups of nodes whose union is exactly the set of the tape's nodes'
     parents. When `root` is the last node made and every other node on the tape is some node's
     parent, `root` reaches them all (in a DAG, a node that is nobody's parent would be a second
     root): the order is the tape itself (the list, not a copy: read it before making more nodes),
     found with a few set operations in C instead of a visit of every edge.
+
+    `inner` and `outer` split the tape: `inner` are groups of tape nodes each known to be the parent of
+    a later node on the tape (a layer's dot and "+" nodes, see `neurons_over_batch`), left out of
+    `parents`; `outer` are the other tape nodes, in order. Then only the outer nodes are looked up
+    (an inner node is an ancestor of an outer one) and `inner` comes back as `also reached`.
     """
     if parents is not None and tape and tape[-1] is root:
+        if outer is None:
+            outer, inner = tape, ()
         reached = set().union(*parents)
         reached.add(root)
-        off_tape = reached.difference(tape)
-        # every node on the tape (each is there once) is reached, and every node reached with parents is on it
-        if len(reached) - len(off_tape) == len(tape) and not any(map(_parents_of, off_tape)):
-            return tape, reached
+        off_tape = reached.difference(outer)
+        # every outer node (each is there once) is reached, and every node reached with parents is an outer
+        # node (an inner node found here was used by a node not told about it: then the search decides)
+        if len(reached) - len(off_tape) == len(outer) and not any(map(_parents_of, off_tape)):
+            return tape, reached, inner
     reached = {root}
     order: list[Value] = []
     place, reach = order.append, reached.update  # bound once: this loop is hot
@@ -77,7 +90,7 @@ def tape_order(
     if len(order) < len(reached) and any(node.parents for node in reached.difference(order)):
         return None  # a node with parents, reached but not on the tape
     order.reverse()
-    return order, reached
+    return order, reached, ()
 
 
 _parents_of, _grad_of = attrgetter("parents"), attrgetter("grad")

@@ -658,13 +658,17 @@ def _record_layer(
     activations: list[Value],
 ) -> None:
     """Tell this thread's tape about the nodes `neurons_over_batch` made: its dot nodes, then its "+"
-    nodes, then the activations' nodes (each node still after its parents), and their parents in
-    groups (see `_Tape`): the rows of weights, the biases, each sample's inputs, the dot nodes (each
-    a "+" node's parent) and the "+" nodes when an activation follows them."""
+    nodes, then the activations' nodes (each node still after its parents); their parents in groups
+    (see `_Tape`): the rows of weights, the biases and each sample's inputs; and which are inner: the
+    dot nodes (each a "+" node's parent) and the "+" nodes when an activation follows them."""
     _tape.nodes.extend(chain(dots, sums, activations))
-    _tape.parents += (*rows, tuple(biases), *batch, dots)
+    _tape.parents += (*rows, tuple(biases), *batch)
     if activations:
-        _tape.parents.append(sums)
+        _tape.outer += activations
+        _tape.inner += (dots, sums)
+    else:
+        _tape.outer += sums
+        _tape.inner.append(dots)
 
 
 def _written_out_neuron(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand, activation: str) -> Value:
@@ -721,11 +725,15 @@ def is_grad_enabled() -> bool:
 class _Tape(threading.local):
     """The nodes operations made in this thread inside a `tape()` block, each after its parents (in the
     order made; a layer made by `neurons_over_batch` is told at its end, its nodes grouped by kind),
-    and `parents`: groups of nodes whose union is exactly the set of those nodes' parents (a layer's
-    weights once per neuron, not once per sample: far fewer than the edges, see `graph.tape_order`)."""
+    `parents`: groups of nodes whose union is exactly the set of those nodes' parents (a layer's
+    weights once per neuron, not once per sample: far fewer than the edges), except the `inner` nodes:
+    groups of nodes each known to be the parent of a later node (a layer's dot and "+" nodes), so
+    never looked up; `outer` are the other nodes, in order. See `graph.tape_order`."""
 
     nodes: list[Value] | None = None
     parents: list[Sequence[Value]] | None = None
+    outer: list[Value] | None = None
+    inner: list[Sequence[Value]] | None = None
 
 
 _tape = _Tape()
@@ -745,12 +753,12 @@ def tape() -> Iterator[list[Value]]:
     global _open_tapes
     with _open_blocks_lock:
         _open_tapes += 1
-    previous = _tape.nodes, _tape.parents
-    _tape.nodes, _tape.parents = [], []
+    previous = _tape.nodes, _tape.parents, _tape.outer, _tape.inner
+    _tape.nodes, _tape.parents, _tape.outer, _tape.inner = [], [], [], []
     try:
         yield _tape.nodes
     finally:
-        _tape.nodes, _tape.parents = previous
+        _tape.nodes, _tape.parents, _tape.outer, _tape.inner = previous
         with _open_blocks_lock:
             _open_tapes -= 1
 
@@ -759,6 +767,7 @@ def _on_tape(node: Value) -> None:
     nodes = _tape.nodes
     if nodes is not None:
         nodes.append(node)
+        _tape.outer.append(node)
         _tape.parents.append(node.parents)
 
 
@@ -766,11 +775,12 @@ def _backward_order(root: Value, held: list[Value]) -> list[Value]:
     """`graph.backward_order(root, held)`'s order, read off this thread's tape when one is recording it."""
     nodes = _tape.nodes if _open_tapes else None
     if nodes:
-        found = graph.tape_order(root, nodes, _tape.parents)
+        found = graph.tape_order(root, nodes, _tape.parents, _tape.outer, _tape.inner)
         if found is not None:
-            order, reached = found
-            if count_of(map(_grad_of, reached), 0.0) != len(reached):  # (counted in C: usually all are 0)
-                held.extend(node for node in reached if node.grad != 0.0)
+            order, reached, also_reached = found
+            for group in (reached, *also_reached):
+                if count_of(map(_grad_of, group), 0.0) != len(group):  # (counted in C: usually all are 0)
+                    held.extend(node for node in group if node.grad != 0.0)
             return order
     return graph.chain_rule_order(root, held)
 

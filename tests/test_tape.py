@@ -32,6 +32,11 @@ def gradients(build, leaves_of, taped: bool) -> list[float]:
     return [v.grad for v in leaves_of(leaves)]
 
 
+def told(root: Value, nodes: list[Value]):
+    """`graph.tape_order` with everything this thread's tape was told (as backward() calls it)."""
+    return graph.tape_order(root, nodes, _tape.parents, _tape.outer, _tape.inner)
+
+
 def same(a: list[float], b: list[float]) -> bool:
     """Equal up to the rounding of sums added in another order (nan where the other has nan)."""
     return all(
@@ -53,9 +58,10 @@ def test_random_graphs_give_the_searched_gradients_and_nodes():
         with tape() as nodes:
             root = random_graph(random.Random(seed))
             expected_order, expected_reached = graph.backward_order(root)
-            for found in (graph.tape_order(root, nodes, _tape.parents), graph.tape_order(root, nodes)):
-                order, reached = found
-                assert set(order) == set(expected_order) and reached == expected_reached
+            searched = graph.tape_order(root, nodes, _tape.parents), graph.tape_order(root, nodes)
+            for found in (told(root, nodes), *searched):
+                order, reached, also_reached = found
+                assert set(order) == set(expected_order) and reached.union(*also_reached) == expected_reached
                 place = {node: i for i, node in enumerate(order)}
                 assert all(place[p] < place[n] for n in order for p in n.parents if p.parents)
 
@@ -65,7 +71,7 @@ def test_a_node_made_before_the_tape_is_searched_and_loses_no_gradient():
     before = x.tanh() * 3.0  # made outside the tape: not on it
     with tape() as nodes:
         y = (before + x).exp()
-        assert graph.tape_order(y, nodes, _tape.parents) is None and graph.tape_order(y, nodes) is None
+        assert told(y, nodes) is None and graph.tape_order(y, nodes) is None
         y.backward()
     expected = math.exp(3 * math.tanh(0.5) + 0.5) * (3 * (1 - math.tanh(0.5) ** 2) + 1)
     assert x.grad == pytest.approx(expected, rel=1e-15)
@@ -106,7 +112,9 @@ def test_a_training_step_inside_a_tape_uses_the_tape_and_matches_the_search():
         with tape() if taped else _nothing() as nodes:
             loss = nn.hinge_loss(model.forward_batch(X), y) + 1e-4 * autograd.dot(params, params)
             if taped:
-                order, reached = graph.tape_order(loss, nodes, _tape.parents)
+                order, reached, also_reached = told(loss, nodes)
+                assert order is nodes and len(also_reached) == 5  # fast: 2 layers dots and sums, the last dots
+                reached = reached.union(*also_reached)
                 assert (order, reached) == graph.tape_order(loss, nodes)[0:2]
                 assert set(order) == set(graph.backward_order(loss)[0]) and reached == graph.backward_order(loss)[1]
             loss.backward()
@@ -132,8 +140,8 @@ def test_a_layer_made_in_one_call_is_on_the_tape_once_each_node_after_its_parent
         assert len(set(nodes)) == len(nodes)
         place = {node: i for i, node in enumerate(nodes)}
         assert all(place[p] < place[n] for n in nodes for p in n.parents if p in place)
-        order, reached = graph.tape_order(root, nodes, _tape.parents)
-        assert reached == graph.backward_order(root)[1]
+        order, reached, also_reached = told(root, nodes)
+        assert reached.union(*also_reached) == graph.backward_order(root)[1]
         root.backward()
     taped = [v.grad for row in weights for v in row if isinstance(v, Value)] + [b.grad for b in biases]
     for leaf in taped:
@@ -152,6 +160,24 @@ def test_an_unused_output_of_a_linear_layer_is_not_taken_for_reached():
     with tape() as nodes:
         outs = model.forward_batch([[Value(1.0), Value(2.0)], [Value(-1.0), Value(0.5)]])
         root = outs[0][0] * 2.0  # one output of six is used
-        order, reached = graph.tape_order(root, nodes, _tape.parents)
-        assert reached == graph.backward_order(root)[1]
+        order, reached, also_reached = told(root, nodes)
+        assert reached.union(*also_reached) == graph.backward_order(root)[1]
         assert set(order) == set(graph.backward_order(root)[0])
+
+
+def test_an_inner_node_used_by_a_later_node_sends_backward_to_the_search_and_loses_nothing():
+    layer = nn.Layer(2, 2, activation="relu", seed=4)
+    x = [Value(1.0), Value(-0.5)]
+    grads = []
+    for taped in (True, False):
+        for p in layer.parameters():
+            p.grad = 0.0
+        with tape() if taped else _nothing() as nodes:
+            (first, second) = layer.forward_batch([x])[0]
+            dot_node = first.parents[0].parents[0]  # an inner node, used below by a node the tape is told about
+            root = first + second + dot_node * 3.0
+            if taped:
+                assert told(root, nodes)[2] == ()  # not the fast path: the walk found the order
+            root.backward()
+        grads.append([p.grad for p in layer.parameters()])
+    assert grads[0] == grads[1]
