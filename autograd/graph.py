@@ -141,7 +141,10 @@ def _depth_first(root: Value, leaves: bool, held: list[Value] | None = None) -> 
 def _only_clean_leaves(nodes: tuple[Value, ...]) -> bool:
     """All of `nodes` are leaves with gradient 0: the walk can mark them all at once (checked in C,
     which for a `sum` of a million leaves is several times faster than a Python loop over them)."""
-    return len(nodes) > 8 and not any(map(_parents_of, nodes)) and count_of(map(_grad_of, nodes), 0.0) == len(nodes)
+    if len(nodes) <= 8 or any(map(_parents_of, nodes)):
+        return False
+    zero = nodes[0].grad  # gradients reset together are usually one float object: counted by identity
+    return count_of(map(_grad_of, nodes), zero if zero == 0.0 else 0.0) == len(nodes)
 
 
 def edges(root: Value) -> Iterator[tuple[Value, Value, int]]:

@@ -352,7 +352,7 @@ class Value:
                         second.grad += d_second * upstream
                     elif count == 1:
                         parents[0].grad += local_grads[0] * upstream
-                    elif node._origin is SUM and local_grads.count(1.0) == count:
+                    elif node._origin is SUM and local_grads[0] == 1.0 and local_grads.count(local_grads[0]) == count:
                         for parent in parents:  # d(sum)/d(term) = 1, and 1 * upstream is upstream exactly
                             parent.grad += upstream
                     else:
