@@ -85,9 +85,10 @@ def _made(rule: Rule | None, op: str, params: tuple[float, ...] = ()) -> Rule | 
 
 def _real(data: object, what: str = "Value") -> float:
     """Return `data` as a float, or raise TypeError naming the type received."""
-    if type(data) is float:  # the common case, checked first because it is cheap
+    kind = type(data)
+    if kind is float:  # the common case, checked first because it is cheap
         return data
-    if isinstance(data, Real):
+    if kind is int or isinstance(data, Real):  # (an int is a Real: named first, the ABC check is slow)
         try:
             return float(data)
         except OverflowError:
@@ -229,16 +230,16 @@ class Value:
 
     # Reflected forms: 2 * x, 1 - x, 2 ** x, ...
     def __radd__(self, other: Number) -> Value:
-        return _as_value(other) + self
+        return _apply2(ADD, _as_value(other), self)
 
     def __rsub__(self, other: Number) -> Value:
-        return _as_value(other) - self
+        return _apply2(SUB, _as_value(other), self)
 
     def __rmul__(self, other: Number) -> Value:
-        return _as_value(other) * self
+        return _apply2(MUL, _as_value(other), self)
 
     def __rtruediv__(self, other: Number) -> Value:
-        return _as_value(other) / self
+        return _apply2(DIV, _as_value(other), self)
 
     def __rpow__(self, other: Number) -> Value:
         return _as_value(other) ** self
@@ -526,6 +527,16 @@ class ValueWithAttributes(Value):
     dictionary (on CPython 3.11 it would cost 32 bytes on every node, a fifth of the graph's memory).
     """
 
+
+
+def leaf(data: Number, label: str = "", kind: str = INPUT) -> Value:
+    """``Value(data, label=label, kind=kind)`` for callers that make many leaves and pass a str label
+    and a leaf kind (nn's input rows): the same node, without the checks of the public constructor
+    (the number is still checked)."""
+    node = _new(ValueWithAttributes)
+    node.data = _real(data)
+    node.grad, node.label, node.parents, node.local_grads, node._origin = 0.0, label, (), (), kind
+    return node
 
 # ---- n-ary operations: one node with many parents ------------------------------------------
 

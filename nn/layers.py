@@ -9,6 +9,7 @@ He (normal, std = sqrt(2 / nin)) for "relu" and "leaky_relu", Glorot/Xavier (uni
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -16,6 +17,7 @@ from numbers import Integral
 
 import autograd
 from autograd import PARAMETER, Value
+from autograd.value import leaf
 from nn.module import Module
 
 Number = int | float
@@ -68,7 +70,12 @@ def _as_inputs(x: Inputs, nin: int, who: str) -> list[Value]:
         raise ValueError(f"{who} takes one sample, a 1-D sequence of {nin} numbers, got an array of shape {x.shape}")
     if len(x) != nin:
         raise ValueError(f"{who} expected {nin} inputs, got {len(x)}")
-    return [xi if isinstance(xi, Value) else Value(xi, label=f"x{i + 1}") for i, xi in enumerate(x)]
+    return [xi if isinstance(xi, Value) else leaf(xi, label) for xi, label in zip(x, _input_labels(nin))]
+
+
+@functools.cache
+def _input_labels(nin: int) -> tuple[str, ...]:
+    return tuple(f"x{i + 1}" for i in range(nin))
 
 
 class Neuron(Module):

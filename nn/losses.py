@@ -48,6 +48,8 @@ def _pairs(prediction, target, name: str) -> list[tuple]:
 
 def _target(t: object, name: str) -> float | Value:
     """A target as a plain float (numpy scalars included); a Value (as `autograd.compile` traces) as it is."""
+    if type(t) is float or type(t) is int:  # the common cases, before the slower checks
+        return float(t)
     if isinstance(t, Value):
         return t
     if isinstance(t, bool) or not isinstance(t, Real):
