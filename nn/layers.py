@@ -64,10 +64,13 @@ def _check_size(name: str, n: object) -> int:
 
 def _as_inputs(x: Inputs, nin: int, who: str) -> list[Value]:
     """Check the input length and make plain numbers into input leaves labelled x1, x2, ..."""
-    if isinstance(x, (str, bytes, Mapping)) or not (hasattr(x, "__len__") and hasattr(x, "__getitem__")):
-        raise TypeError(f"{who} takes a sequence of {nin} numbers or Values, got {type(x).__name__}")
-    if getattr(x, "ndim", 1) != 1:  # a numpy array must be one sample: a row
-        raise ValueError(f"{who} takes one sample, a 1-D sequence of {nin} numbers, got an array of shape {x.shape}")
+    if type(x) is not list and type(x) is not tuple:  # (the common cases need none of these checks)
+        if isinstance(x, (str, bytes, Mapping)) or not (hasattr(x, "__len__") and hasattr(x, "__getitem__")):
+            raise TypeError(f"{who} takes a sequence of {nin} numbers or Values, got {type(x).__name__}")
+        if getattr(x, "ndim", 1) != 1:  # a numpy array must be one sample: a row
+            raise ValueError(
+                f"{who} takes one sample, a 1-D sequence of {nin} numbers, got an array of shape {x.shape}"
+            )
     if len(x) != nin:
         raise ValueError(f"{who} expected {nin} inputs, got {len(x)}")
     return [xi if isinstance(xi, Value) else leaf(xi, label) for xi, label in zip(x, _input_labels(nin))]
@@ -106,6 +109,9 @@ class Neuron(Module):
         for i, wi in enumerate(self.w):
             yield f"w.{i}", wi
         yield "b", self.b
+
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]  # named_parameters' order, without making the names
 
     def architecture(self) -> dict:
         return {"type": "Neuron", "nin": len(self.w), "activation": self.activation}
@@ -178,6 +184,9 @@ class Layer(Module):
             for name, p in neuron.named_parameters():
                 yield f"neurons.{i}.{name}", p
 
+    def parameters(self) -> list[Value]:
+        return [p for neuron in self.neurons for p in neuron.parameters()]  # (no names made)
+
     def architecture(self) -> dict:
         return {"type": "Layer", "nin": self.nin, "nout": self.nout, "activation": self.activation}
 
@@ -240,8 +249,8 @@ class MLP(Module):
     def forward_batch(self, X: Sequence[Inputs]) -> list[Value | list[Value]]:
         """``[model(x) for x in X]``: the same nodes, made a layer at a time for the whole batch (so each
         weight's number is read once per layer, not once per sample). `nn.fit` calls this."""
-        first = self.layers[0]
-        xs = [_as_inputs(x, first.nin, "Layer") for x in X]
+        nin = self.layers[0].nin
+        xs = [_as_inputs(x, nin, "Layer") for x in X]
         for layer in self.layers:
             xs = layer.forward_batch(xs)
         return [x[0] if len(x) == 1 else x for x in xs]
@@ -250,6 +259,9 @@ class MLP(Module):
         for i, layer in enumerate(self.layers):
             for name, p in layer.named_parameters():
                 yield f"layers.{i}.{name}", p
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]  # (no names made)
 
     def to_torch(self):  # -> torch.nn.Sequential
         """The same network as a float64 `torch.nn.Sequential` with identical weights."""

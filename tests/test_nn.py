@@ -31,7 +31,8 @@ def test_parameter_count_and_names_follow_pytorch_conventions():
     labels = [p.label for p in model.parameters()]
     assert labels[:3] == ["w0.0.0", "w0.0.1", "b0.0"] and labels[-1] == "b2.0"  # w<layer>.<neuron>.<input>
     assert len(set(labels)) == 337
-    assert model.parameters() == [p for _, p in model.named_parameters()]
+    for module in (model, model.layers[1], model.layers[1].neurons[3]):
+        assert module.parameters() == [p for _, p in module.named_parameters()]
 
 
 def test_parameter_count_equals_pytorchs(torch):
