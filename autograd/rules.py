@@ -308,10 +308,11 @@ def _relu_step(x: float) -> tuple:
 
 
 def _dot_step(ws: Sequence[float], xs: Sequence[float]) -> tuple:
+    local_grads = tuple(xs) + tuple(ws)  # (*xs, *ws); joining two tuples is the quickest way to make it
     try:
-        return math.fsum(map(mul, ws, xs)), (*xs, *ws)  # _dot's common case, without its call
+        return math.fsum(map(mul, ws, xs)), local_grads  # _dot's common case, without its call
     except (OverflowError, ValueError):
-        return _dot(ws, xs), (*xs, *ws)
+        return _dot(ws, xs), local_grads
 
 
 RULES: dict[str, Rule] = {

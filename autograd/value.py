@@ -608,7 +608,7 @@ def neurons_over_batch(
         raise ValueError(f"neurons needs one bias per row of weights, got {len(weights)} rows and {len(biases)} biases")
     rule = NEURON_ACTIVATIONS.get(activation, RELU)
     try:  # reading .data is the type check: a number or other non-Value raises AttributeError here
-        numbers = [[x.data for x in inputs] for inputs in batch]
+        numbers = [tuple([x.data for x in inputs]) for inputs in batch]  # (tuples: see rules' dot step)
         bs = [b.data for b in biases]
     except AttributeError:
         numbers = None
@@ -621,13 +621,12 @@ def neurons_over_batch(
     rows: list[tuple[Value, ...]] = []  # for the tape: the rows of weights made here, and the nodes by kind
     dots: list[Value] = []
     sums: list[Value] = []
-    outputs: list[Value] = []
-    made_dot, made_sum, made_output = dots.append, sums.append, outputs.append
+    made_dot, made_sum = dots.append, sums.append
     dot_step, add_step = DOT.float_step, ADD.float_step  # each rule's forward and local formulas, in one call
     activation_step = rule.float_step if rule is not None else None
     for row, bias, b in zip(weights, biases, bs):
         try:
-            ws = [w.data for w in row]
+            ws = tuple([w.data for w in row])
         except AttributeError:
             ws = None
         if ws is None or len(ws) != n:
@@ -651,12 +650,15 @@ def neurons_over_batch(
                 out = _new(Value)
                 out.data, out.grad, out.label = a, 0.0, ""
                 out.parents, out.local_grads, out._origin = (sum_node,), local_grads, rule
-                made_output(out)
             made_dot(dot_node)
             made_sum(sum_node)
             outs.append(out)
     if _open_tapes and _tape.nodes is not None and dots:
-        _record_layer(rows, biases, [inputs for inputs, _, _ in samples], dots, sums, outputs)
+        activations = [out for _, _, outs in samples for out in outs] if rule is not None else []
+        if len(rows) < len(weights):  # a row went the written-out way: its nodes are on the tape already
+            made_here = set(sums)
+            activations = [out for out in activations if out.parents[0] in made_here]
+        _record_layer(rows, biases, [inputs for inputs, _, _ in samples], dots, sums, activations)
     return [outs for _, _, outs in samples]
 
 
