@@ -24,8 +24,9 @@ exponent) are not affected: their rules say ``m.where(...)``, which the program 
 conditional expression. `compile` re-runs `f` on nudged arguments to catch the common cases, and
 `CompiledFunction.check` re-traces on any arguments you like; see their docstrings.
 
-Why running generated code is safe here (this module is the only place in chainrule that calls
-`exec`, and it does so once per compiled program, in `_load`):
+Why running generated code is safe here (this module calls `exec` once per compiled program, in
+`_load`; the only other `exec` in chainrule is `rules.dot_step_for`, whose source holds nothing but
+a fixed template and generated names like ``w0`` and ``x0``):
 
 * Every piece of *code* in the source comes from this module or the engine: the fixed template
   lines below, identifiers generated here (``v12``, ``g_v12``, ``inputs``, ``finite``), the

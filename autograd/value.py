@@ -27,7 +27,7 @@ from operator import countOf as count_of
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from autograd import graph
-from autograd.rules import CUT, FLOAT, RULES, Maths, Rule
+from autograd.rules import CUT, FLOAT, RULES, Maths, Rule, dot_step_for
 
 if TYPE_CHECKING:
     from autograd.view.drawing import Graph
@@ -622,7 +622,7 @@ def neurons_over_batch(
     dots: list[Value] = []
     sums: list[Value] = []
     made_dot, made_sum = dots.append, sums.append
-    dot_step, add_step = DOT.float_step, ADD.float_step  # each rule's forward and local formulas, in one call
+    dot_step, add_step = dot_step_for(n), ADD.float_step  # each rule's forward and local formulas, in one call
     activation_step = rule.float_step if rule is not None else None
     for row, bias, b in zip(weights, biases, bs):
         try:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 
 import pytest
 
-from autograd.rules import CUT, FLOAT, RULES
+from autograd.rules import CUT, FLOAT, RULES, dot_step_for
 
 EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 1e-300, -1e-300, 1e300, -1e300, 710.0, -710.0, math.inf, -math.inf, math.nan]
 
@@ -42,3 +43,22 @@ def test_the_float_step_is_the_rule_on_floats(name):
         out = rule.forward(FLOAT, *xs)
         expected = (out, rule.local(FLOAT, out, *xs))
         assert same(rule.float_step(*xs), expected), (name, xs)
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 16, 33])
+def test_the_dot_step_written_out_for_a_width_is_the_dot_rule_bit_for_bit(width):
+    step, rule = dot_step_for(width), RULES["dot"]
+    rng = random.Random(width)
+    numbers = [*EDGES, 1e308, -1e308, 5e-324, 3.0]
+    for _ in range(3000):
+        ws = tuple(rng.choice(numbers) if rng.random() < 0.3 else rng.uniform(-2, 2) for _ in range(width))
+        xs = tuple(rng.choice(numbers) if rng.random() < 0.3 else rng.uniform(-2, 2) for _ in range(width))
+        out = rule.forward(FLOAT, ws, xs)
+        assert same(step(ws, xs), (out, rule.local(FLOAT, out, ws, xs))), (ws, xs)
+    overflowing = (1e308,) * width  # their sum overflows in fsum: the fallback adds left to right
+    assert same(step(overflowing, (1.0,) * width), rule.float_step(overflowing, (1.0,) * width))
+
+
+def test_a_dot_step_is_made_once_per_width_and_only_for_a_sensible_width():
+    assert dot_step_for(5) is dot_step_for(5)
+    assert dot_step_for(1000) is RULES["dot"].float_step and dot_step_for(0) is RULES["dot"].float_step

@@ -398,7 +398,7 @@ def test_the_checker_refuses_a_string_or_an_unknown_name_in_code():
         listing.lines.pop()
 
 
-def test_exec_and_eval_appear_only_in_the_program_module():
+def test_exec_and_eval_appear_only_in_the_program_module_and_the_dot_steps():
     import pathlib
 
     root = pathlib.Path(autograd.__file__).resolve().parents[1]
@@ -407,7 +407,11 @@ def test_exec_and_eval_appear_only_in_the_program_module():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("exec", "eval"):
                 users.add(path.name)
-    assert users == {"program.py"}
+    assert users == {"program.py", "rules.py"}  # rules.py: `dot_step_for`, checked below
+    step = autograd.rules.dot_step_for(3)
+    assert step.__globals__["__builtins__"] == {}
+    assert set(step.__code__.co_names) <= {"fsum", "dot", "OverflowError", "ValueError"}
+    assert set(step.__code__.co_varnames) == {"ws", "xs", "w0", "w1", "w2", "x0", "x1", "x2"}
 
 
 def test_the_program_runs_with_no_builtins():
