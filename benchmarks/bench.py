@@ -16,7 +16,8 @@ the *ratios*, not the milliseconds: every engine is slowed alike by whatever els
      their own nodes, so its graphs are freed only by the cycle collector. Objects made before the
      rounds start are frozen (`gc.freeze()`), so a collection costs what the step's garbage costs.
   2. A cProfile breakdown of one interactive step by phase (and of today's, for comparison).
-  3. Per-node time of a chain y = relu(y * 0.9999 + 0.001) at 1e4, 1e5 and 1e6 nodes, collector on.
+  3. Per-node time of a chain y = relu(y * 0.9999 + 0.001) at 1e4, 1e5 and 1e6 nodes, collector on
+     (and the build inside `autograd.collector_paused()`).
   4. A sum of 1,000,000 terms: building the one node, and back-propagating through it.
   5. Bytes per node of a chain graph (tracemalloc), against micrograd's.
 
@@ -428,11 +429,13 @@ def chain(Value, steps: int):
 NODES_PER_CHAIN_STEP = 5  # two constants, *, +, relu
 
 
-def per_node(Value, nodes: int) -> tuple[float, float]:
-    """Nanoseconds per node to build a chain of `nodes` nodes and to back-propagate (collector on)."""
+def per_node(Value, nodes: int, paused=contextlib.nullcontext) -> tuple[float, float]:
+    """Nanoseconds per node to build a chain of `nodes` nodes (collector on, or inside `paused()`) and
+    to back-propagate (which pauses it itself)."""
     gc.collect()
     start = clock()
-    root = chain(Value, nodes // NODES_PER_CHAIN_STEP)
+    with paused():
+        root = chain(Value, nodes // NODES_PER_CHAIN_STEP)
     built = clock()
     root.backward()
     done = clock()
@@ -444,10 +447,11 @@ def per_node(Value, nodes: int) -> tuple[float, float]:
 def scaling(sizes: tuple[int, ...], repeat: int) -> dict:
     out = {}
     for nodes in sizes:
-        rounds = {"now": [], "today": []}
+        rounds = {"now": [], "today": [], "now, collector paused": []}
         for _ in range(repeat if nodes < 1_000_000 else max(1, min(repeat, 3))):
             for name, Value in (("now", autograd.Value), ("today", baseline_value.Value)):
                 rounds[name].append(per_node(Value, nodes))
+            rounds["now, collector paused"].append(per_node(autograd.Value, nodes, autograd.collector_paused))
         out[str(nodes)] = {
             name: {
                 "build_ns": statistics.median(b for b, _ in r),
@@ -647,14 +651,15 @@ def report(r: dict) -> str:
         lines.append(f"| {phase} | {now[phase]:.0%} | {then[phase]:.0%} |")
     lines += [
         "",
-        "| chain, collector on | build ns/node (now) | backward ns/node (now) | build (today) | backward (today) |",
-        "|---|---|---|---|---|",
+        "| chain, collector on | build ns/node (now) | backward ns/node (now) | build (today) | backward (today) "
+        "| build in `collector_paused()` |",
+        "|---|---|---|---|---|---|",
     ]
     for nodes, row in r["per_node"].items():
-        a, b = row["now"], row["today"]
+        a, b, c = row["now"], row["today"], row["now, collector paused"]
         lines.append(
             f"| {int(nodes):,} nodes | {a['build_ns']:,.0f} | {a['backward_ns']:,.0f} | "
-            f"{b['build_ns']:,.0f} | {b['backward_ns']:,.0f} |"
+            f"{b['build_ns']:,.0f} | {b['backward_ns']:,.0f} | {c['build_ns']:,.0f} |"
         )
     s, mem = r["sum"], r["memory"]
     lines += [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import gc
 import itertools
 import math
 import random
@@ -11,13 +10,12 @@ import sys
 import threading
 import warnings
 import weakref
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from numbers import Integral
 
 import autograd
-from autograd import Value
+from autograd import Value, collector_paused
 from nn import losses
 from nn.module import Module
 from nn.optim import Optimizer
@@ -96,23 +94,6 @@ ACCURACY_RULES: dict[Callable, Callable[[object, object], bool]] = {
     losses.binary_cross_entropy: lambda p, y: (p.data > 0.5) == (y == 1),
     losses.cross_entropy: lambda z, y: _argmax(z) == y,
 }
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Switch Python's cycle collector off for one training step, and back on afterwards (even on errors).
-
-    Safe only because chainrule's graphs contain no reference cycles: reference counting frees a graph
-    the moment its last reference goes, so the collector has nothing to find in it. Left on, it would
-    walk every node of the graph being built again and again (about 15% of a step, more for large graphs).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @dataclass

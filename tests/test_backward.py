@@ -270,3 +270,25 @@ def test_a_sum_of_a_million_terms_with_repeats_gives_each_its_count():
     total.backward(0.5)
     assert (x.grad, y.grad) == (1.5, 0.5)
     assert terms[0].grad == 0.5 and terms[-1].grad == 0.5
+
+
+def test_collector_paused_switches_the_collector_off_inside_and_back_to_what_it_was():
+    import gc
+
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        with autograd.collector_paused():
+            assert not gc.isenabled()
+            root = autograd.sum([Value(float(i)) * 2.0 for i in range(10)])
+            root.backward()
+        assert gc.isenabled()
+        with pytest.raises(ZeroDivisionError), autograd.collector_paused():
+            Value(1.0) / 0.0
+        assert gc.isenabled()
+        gc.disable()
+        with autograd.collector_paused():
+            pass
+        assert not gc.isenabled()  # left off, as it was found
+    finally:
+        (gc.enable if was else gc.disable)()
