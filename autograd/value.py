@@ -528,7 +528,6 @@ class ValueWithAttributes(Value):
     """
 
 
-
 def leaf(data: Number, label: str = "", kind: str = INPUT) -> Value:
     """``Value(data, label=label, kind=kind)`` for callers that make many leaves and pass a str label
     and a leaf kind (nn's input rows): the same node, without the checks of the public constructor
@@ -537,6 +536,7 @@ def leaf(data: Number, label: str = "", kind: str = INPUT) -> Value:
     node.data = _real(data)
     node.grad, node.label, node.parents, node.local_grads, node._origin = 0.0, label, (), (), kind
     return node
+
 
 # ---- n-ary operations: one node with many parents ------------------------------------------
 
