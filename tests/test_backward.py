@@ -9,6 +9,7 @@ import sys
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_graph import random_dag
 
 import autograd
 from autograd import Value
@@ -233,24 +234,21 @@ def bits(x: float) -> tuple:
 
 def edge_graph(rng: random.Random) -> Value:
     """Nodes of one, two and many parents (sums with repeated terms among them), at edge values."""
-    nodes = [Value(rng.choice(EDGE_VALUES + [rng.uniform(-2, 2)] * 4)) for _ in range(rng.randint(2, 6))]
-    for _ in range(rng.randint(1, 30)):
-        a, b = rng.choice(nodes), rng.choice(nodes)
-        pick = rng.random()
-        if pick < 0.2:
-            nodes.append(a + b)
-        elif pick < 0.4:
-            nodes.append(a * b)
-        elif pick < 0.5:
-            nodes.append(a.relu())
-        elif pick < 0.6:
-            nodes.append(a.tanh())
-        elif pick < 0.8:
-            nodes.append(autograd.sum([rng.choice(nodes) for _ in range(rng.randint(9, 20))]))  # repeats too
-        else:
-            k = rng.randint(1, 6)
-            nodes.append(autograd.dot([rng.choice(nodes) for _ in range(k)], [rng.choice(nodes) for _ in range(k)]))
-    return autograd.sum(nodes[-3:])
+    leaves = [Value(rng.choice(EDGE_VALUES + [rng.uniform(-2, 2)] * 4)) for _ in range(rng.randint(2, 6))]
+    makers = [
+        (0.2, lambda rng, nodes, a, b: a + b),
+        (0.4, lambda rng, nodes, a, b: a * b),
+        (0.5, lambda rng, nodes, a, b: a.relu()),
+        (0.6, lambda rng, nodes, a, b: a.tanh()),
+        (0.8, lambda rng, nodes, a, b: autograd.sum([rng.choice(nodes) for _ in range(rng.randint(9, 20))])),
+        (1.0, _random_dot),
+    ]
+    return random_dag(rng, leaves, makers, rng.randint(1, 30))
+
+
+def _random_dot(rng: random.Random, nodes: list[Value], a: Value, b: Value) -> Value:
+    k = rng.randint(1, 6)
+    return autograd.dot([rng.choice(nodes) for _ in range(k)], [rng.choice(nodes) for _ in range(k)])
 
 
 def test_backward_gives_the_edge_by_edge_chain_rule_bit_for_bit_at_edge_values():

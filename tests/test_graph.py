@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import autograd
 from autograd import Value, graph
@@ -25,26 +26,35 @@ def reference_order(root: Value) -> list[Value]:
     return order
 
 
-def random_graph(rng: random.Random) -> Value:
-    """A random DAG with shared sub-expressions, repeated parents, n-ary nodes and constants."""
-    nodes = [Value(rng.uniform(-1, 1), label=f"x{i}") for i in range(rng.randint(1, 4))]
-    for _ in range(rng.randint(1, 40)):
+def random_dag(rng: random.Random, nodes: list[Value], makers: list[tuple[float, Callable]], steps: int) -> Value:
+    """A random DAG grown from the leaves `nodes`: each of `steps` new nodes is made from two nodes
+    a, b drawn so far by the first maker (below, make(rng, nodes, a, b)) whose bound exceeds a uniform
+    draw; the root sums the last three nodes."""
+    for _ in range(steps):
         a, b = rng.choice(nodes), rng.choice(nodes)
         pick = rng.random()
-        if pick < 0.25:
-            nodes.append(a + b)
-        elif pick < 0.45:
-            nodes.append(a * b)
-        elif pick < 0.55:
-            nodes.append(a.tanh())
-        elif pick < 0.7:
-            nodes.append(autograd.sum(rng.sample(nodes, min(len(nodes), 5))))
-        elif pick < 0.85:
-            k = min(len(nodes), 3)
-            nodes.append(autograd.dot(rng.sample(nodes, k), rng.sample(nodes, k)))
-        else:
-            nodes.append(a * 2.0)
+        make = next(make for below, make in makers if pick < below)
+        nodes.append(make(rng, nodes, a, b))
     return autograd.sum(nodes[-3:])
+
+
+def _dot_of_three(rng: random.Random, nodes: list[Value], a: Value, b: Value) -> Value:
+    k = min(len(nodes), 3)
+    return autograd.dot(rng.sample(nodes, k), rng.sample(nodes, k))
+
+
+def random_graph(rng: random.Random) -> Value:
+    """A random DAG with shared sub-expressions, repeated parents, n-ary nodes and constants."""
+    leaves = [Value(rng.uniform(-1, 1), label=f"x{i}") for i in range(rng.randint(1, 4))]
+    makers = [
+        (0.25, lambda rng, nodes, a, b: a + b),
+        (0.45, lambda rng, nodes, a, b: a * b),
+        (0.55, lambda rng, nodes, a, b: a.tanh()),
+        (0.7, lambda rng, nodes, a, b: autograd.sum(rng.sample(nodes, min(len(nodes), 5)))),
+        (0.85, _dot_of_three),
+        (1.0, lambda rng, nodes, a, b: a * 2.0),
+    ]
+    return random_dag(rng, leaves, makers, rng.randint(1, 40))
 
 
 def test_topological_order_is_the_depth_first_order_on_random_graphs():
