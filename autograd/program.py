@@ -4,9 +4,9 @@
 as straight-line Python: the *forward program*, one line per node (``v3 = v1 * v2``), and the
 *backward program*, one line per chain-rule product (``g_v1 += v2 * g_v3``). Nothing here knows
 any calculus: every line comes from the engine's own table of derivative rules (`autograd.rules`)
-run in a third interpretation, SYMBOL, where the maths namespace `m` builds source text instead of
-numbers. So the listing and the compiled code can never disagree with the engine about a
-derivative: there is one copy of each rule. `compile(f, *example_args)` executes that listing, so
+run in a third interpretation, SYMBOL (`autograd.symbols`), where the maths namespace `m` builds
+source text instead of numbers. So the listing and the compiled code can never disagree with the
+engine about a derivative: there is one copy of each rule. `compile(f, *example_args)` executes that listing, so
 it computes the value and every gradient for new arguments of the same shape, with exactly the
 arithmetic of the interactive engine and none of its graph objects.
 
@@ -25,8 +25,10 @@ conditional expression. `compile` re-runs `f` on nudged arguments to catch the c
 `CompiledFunction.check` re-traces on any arguments you like; see their docstrings.
 
 Why running generated code is safe here (this module calls `exec` once per compiled program, in
-`_load`; the only other `exec` in chainrule is `rules.dot_step_for`, whose source holds nothing but
-a fixed template and generated names like ``w0`` and ``x0``):
+`_load`; the only other `exec` in chainrule is `autograd.symbols.float_step`, which prints a few hot
+rules of the table as small functions once, at import, from a fixed template, the rules' own
+argument names, generated names like ``w0`` and ``x0``, FLOAT function names and numbers, checked
+the same way before it runs them):
 
 * Every piece of *code* in the source comes from this module or the engine: the fixed template
   lines below, identifiers generated here (``v12``, ``g_v12``, ``inputs``, ``finite``), the
@@ -52,7 +54,6 @@ from __future__ import annotations
 
 import builtins
 import html
-import keyword
 import math
 import re
 import warnings
@@ -62,6 +63,21 @@ from numbers import Real
 from typing import Any
 
 from autograd import graph, rules
+from autograd.symbols import (
+    _ATOM,
+    _CONDITIONAL,
+    _GENERATED,
+    _LONGEST_CHAIN,
+    _PRODUCT,
+    _SUM,
+    _UNARY,
+    Sym,
+    SymbolMaths,
+    _has_cut,
+    _operand,
+    _sym,
+    literal,
+)
 from autograd.value import CONSTANT, RESULT, Value, enable_grad
 
 __all__ = [
@@ -75,233 +91,6 @@ __all__ = [
     "compile_sum",
     "trace",
 ]
-
-
-# ==== SYMBOL: the maths namespace whose numbers are pieces of Python source ==================
-
-# Python's operator precedence, lowest to highest (the Language Reference, "Operator precedence").
-_CONDITIONAL, _OR, _AND, _COMPARE, _SUM, _PRODUCT, _UNARY, _POWER, _ATOM = 1, 2, 3, 5, 10, 11, 12, 13, 15
-
-
-class Sym:
-    """A piece of source text standing for a float: what the SYMBOL interpretation computes with.
-
-    `text` is a Python expression built only from generated names, numbers and operators; `prec`
-    is the precedence of its outermost operator (for parentheses); `number` is set when the text
-    is a literal number. A local derivative may be the engine's *cut* (`rules.CUT`, "pass exactly
-    0 along this edge"): then `cut` is True, or `choice` holds ``(cond, a, b)`` of an ``m.where``
-    with a cut in a branch, so the backward line can be written as a choice between products.
-    """
-
-    __slots__ = ("text", "prec", "number", "cut", "choice")
-
-    def __init__(self, text: str, prec: int = _ATOM, number: float | None = None) -> None:
-        self.text = text
-        self.prec = prec
-        self.number = number
-        self.cut = False
-        self.choice: tuple[Sym, Sym, Sym] | None = None
-
-    def __repr__(self) -> str:
-        return f"Sym({self.text!r})"
-
-    # Arithmetic: each operator prints itself, parenthesising operands that bind less tightly.
-    def __add__(self, other: Any) -> Sym:
-        return _binary(self, "+", other, _SUM)
-
-    def __radd__(self, other: Any) -> Sym:
-        return _binary(other, "+", self, _SUM)
-
-    def __sub__(self, other: Any) -> Sym:
-        return _binary(self, "-", other, _SUM)
-
-    def __rsub__(self, other: Any) -> Sym:
-        return _binary(other, "-", self, _SUM)
-
-    def __mul__(self, other: Any) -> Sym:
-        return _binary(self, "*", other, _PRODUCT)
-
-    def __rmul__(self, other: Any) -> Sym:
-        return _binary(other, "*", self, _PRODUCT)
-
-    def __neg__(self) -> Sym:
-        _no_cut(self)
-        return Sym("-" + _operand(self, _UNARY + 1), _UNARY)  # -(-x), never --x
-
-    # Comparisons print as comparisons; they are only meant to feed m.where.
-    def __lt__(self, other: Any) -> Sym:
-        return _binary(self, "<", other, _COMPARE)
-
-    def __le__(self, other: Any) -> Sym:
-        return _binary(self, "<=", other, _COMPARE)
-
-    def __gt__(self, other: Any) -> Sym:
-        return _binary(self, ">", other, _COMPARE)
-
-    def __ge__(self, other: Any) -> Sym:
-        return _binary(self, ">=", other, _COMPARE)
-
-    def __bool__(self) -> bool:
-        raise TypeError(
-            "a derivative rule branched with a Python `if` on data; rules must use m.where(cond, a, b) "
-            "so that trace/compile can print the branch"
-        )
-
-    def __float__(self) -> float:
-        raise TypeError("a derivative rule converted a symbolic value to float; rules must stay in the namespace m")
-
-
-def literal(x: Any) -> Sym:
-    """A number as source text: ``repr`` of an exact int or float (``inf``/``nan`` are bound names)."""
-    if type(x) is int:
-        x = float(x)  # every engine number is a float; 2 and 2.0 give the same float results
-    if not isinstance(x, float):
-        raise TypeError(f"trace: a derivative rule produced {type(x).__name__} {x!r}, which is not a number")
-    x = float(x)
-    if math.isnan(x):
-        return Sym("nan", _ATOM, x)
-    if math.isinf(x):
-        return Sym("inf" if x > 0 else "-inf", _ATOM if x > 0 else _UNARY, x)
-    text = repr(x)
-    return Sym(text, _UNARY if text.startswith("-") else _ATOM, x)
-
-
-def _cut() -> Sym:
-    cut = Sym("0.0", _ATOM, 0.0)
-    cut.cut = True
-    return cut
-
-
-def _sym(x: Any) -> Sym:
-    if isinstance(x, Sym):
-        return x
-    return _cut() if x is rules.CUT else literal(x)
-
-
-def _no_cut(x: Sym) -> None:
-    if _has_cut(x):
-        raise TypeError("a derivative rule did arithmetic with m.cut; a cut may only be a whole local derivative")
-
-
-def _operand(x: Sym, at_least: int) -> str:
-    return x.text if x.prec >= at_least else f"({x.text})"
-
-
-def _binary(a: Any, op: str, b: Any, prec: int) -> Sym:
-    a, b = _sym(a), _sym(b)
-    if a.choice is not None or b.choice is not None or a.cut or b.cut:
-        _no_cut(a)
-        _no_cut(b)
-    if prec == _COMPARE:  # never let Python chain comparisons: (a < b) < c
-        left, right = _operand(a, _COMPARE + 1), _operand(b, _COMPARE + 1)
-    else:  # left-associative: a - (b - c) keeps its brackets, (a - b) - c loses them
-        left, right = _operand(a, prec), _operand(b, prec + 1)
-    return Sym(f"{left} {op} {right}", prec)
-
-
-_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*\Z")
-_GENERATED = re.compile(r"(g_)?v\d+\Z")
-_RESERVED = {"inputs", "inf", "nan", "forward_backward", "e", "finite"}
-_RESERVED |= {"samples", "weight", "gradients", "total", "outputs", "finite_leaves"}
-
-
-class SymbolMaths:
-    """The SYMBOL interpretation of the maths namespace `m` (see `autograd.rules`): text, not numbers.
-
-    ``m.where(cond, a, b)`` prints as ``(a if cond else b)`` and ``m.eq(a, b)`` as ``a == b``; any
-    other function ``m.name(...)`` prints as a call ``name(...)`` of the FLOAT namespace's function
-    of that name, which the compiled program binds, so it computes exactly what the interactive
-    engine computes. Arithmetic never becomes a call: rules write it with operators, which `Sym`
-    prints. With ``exact=False`` the n-ary ``m.sum``/``m.dot`` print as plain additions.
-    """
-
-    def __init__(self, float_maths: Any, exact: bool = True) -> None:
-        self._float = float_maths
-        self.exact = exact
-        self.functions: dict[str, Callable] = {}  # the FLOAT functions the program calls, by name
-
-    def where(self, cond: Any, a: Any, b: Any) -> Any:
-        if not isinstance(cond, Sym):  # decided by parameters alone (a slope, a bound), not by data
-            return a if cond else b
-        a, b = _sym(a), _sym(b)
-        chosen, test, other = _operand(a, _CONDITIONAL + 1), _operand(cond, _CONDITIONAL + 1), _operand(b, _CONDITIONAL)
-        out = Sym(f"({chosen} if {test} else {other})", _ATOM)
-        out.choice = (cond, a, b)
-        return out
-
-    def eq(self, a: Any, b: Any) -> Sym:
-        return _binary(a, "==", b, _COMPARE)
-
-    @property
-    def cut(self) -> Sym:
-        return _cut()
-
-    def sum(self, xs: Sequence[Any]) -> Sym:
-        if self.exact:
-            return self._call("sum", (tuple(xs),))
-        terms = [_sym(x) for x in xs]
-        if len(terms) == 1:
-            return terms[0]
-        if len(terms) > _LONGEST_CHAIN:  # Python's compiler recurses once per + of a chain: a loop instead
-            self.bind("add_in_order", _add_in_order)
-            return Sym(f"add_in_order({_argument(tuple(terms))})", _ATOM)
-        # t1 + t2 + ... added left to right; a term that binds less tightly than + is bracketed
-        return Sym(" + ".join([_operand(terms[0], _SUM)] + [_operand(t, _SUM + 1) for t in terms[1:]]), _SUM)
-
-    def dot(self, ws: Sequence[Any], xs: Sequence[Any]) -> Sym:
-        if self.exact:
-            return self._call("dot", (tuple(ws), tuple(xs)))
-        if len(ws) > _LONGEST_CHAIN:  # as in sum
-            self.bind("dot_in_order", _dot_in_order)
-            return Sym(f"dot_in_order({_argument(tuple(ws))}, {_argument(tuple(xs))})", _ATOM)
-        products = [f"{_operand(_sym(w), _PRODUCT)} * {_operand(_sym(x), _PRODUCT + 1)}" for w, x in zip(ws, xs)]
-        return Sym(" + ".join(products), _SUM if len(products) > 1 else _PRODUCT)
-
-    def __getattr__(self, name: str) -> Any:
-        target = getattr(self._float, name)  # AttributeError for names FLOAT does not have
-        if isinstance(target, float):
-            return literal(target)
-        if not callable(target):
-            raise TypeError(f"trace: m.{name} is neither a number nor a function")
-        return lambda *args: self._call(name, args)
-
-    def _call(self, name: str, args: tuple) -> Sym:
-        self.bind(name, getattr(self._float, name))
-        return Sym(f"{name}({', '.join(_argument(a) for a in args)})", _ATOM)
-
-    def bind(self, name: str, function: Callable) -> None:
-        """Let the program call `function` as `name` (an engine identifier, checked here)."""
-        if not _IDENTIFIER.match(name) or keyword.iskeyword(name) or _GENERATED.match(name) or name in _RESERVED:
-            raise ValueError(f"trace: the function name {name!r} cannot be used in generated code")
-        if self.functions.setdefault(name, function) is not function:
-            raise ValueError(f"trace: two different functions want the name {name!r}")
-
-
-_LONGEST_CHAIN = 256  # terms written as one chain of + (CPython's compiler fails near 3,000)
-
-
-def _add_in_order(terms: tuple[float, ...]) -> float:
-    """t1 + t2 + ... + tn, left to right: what a chain of + computes, for chains too long to write."""
-    total = terms[0]
-    for term in terms[1:]:
-        total += term
-    return total
-
-
-def _dot_in_order(ws: tuple[float, ...], xs: tuple[float, ...]) -> float:
-    """w1 * x1 + w2 * x2 + ..., left to right (see `_add_in_order`)."""
-    total = ws[0] * xs[0]
-    for w, x in zip(ws[1:], xs[1:]):
-        total += w * x
-    return total
-
-
-def _argument(x: Any) -> str:
-    """A function argument: a Sym, a number, or a tuple of them."""
-    if isinstance(x, tuple):
-        items = [_sym(item).text for item in x]
-        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-    return _sym(x).text
 
 
 def _symbolic(node: Value, parents: list[Sym], out: Sym, maths: SymbolMaths) -> tuple[str | None, Sym, list[Sym]]:
@@ -349,10 +138,6 @@ def _all_finite(values: tuple[float, ...]) -> bool:
     """True when every value is finite: an inf or a nan makes the sum inf or nan (an overflow of a sum
     of finite values only makes this say False, which is safe: the program then skips nothing)."""
     return math.isfinite(builtins.sum(values))
-
-
-def _has_cut(x: Sym) -> bool:
-    return x.cut or (x.choice is not None and (_has_cut(x.choice[1]) or _has_cut(x.choice[2])))
 
 
 def _arguments(rule: Any, parents: list, params: tuple) -> tuple:

@@ -18,8 +18,9 @@ A rule never calls `math` directly: it asks `m`, so the same formula runs in sev
   VALUE   m = `autograd.value.VALUE`: numbers are Values, every function is a Value operation, so a
           local derivative is itself a differentiable Value. `backward(create_graph=True)` uses it:
           gradients become Values with their own graph, and can be differentiated again.
-  SYMBOL  m = a source-text builder (the program listing and the compiler): numbers are expressions,
-          and each rule prints itself as a line of Python.
+  SYMBOL  m = a source-text builder (`autograd.symbols`): numbers are expressions, and each rule
+          prints itself as a line of Python. The program listing and the compiler use it, and so
+          does this module: the hot rules' float steps (below) are the rules printed and compiled.
 
 The namespace interface: everything a rule may use (keep it this small)
   - the operators ``+ - *`` and unary ``-`` between the interpretation's numbers and plain floats,
@@ -57,20 +58,10 @@ from collections.abc import Callable, Sequence
 from operator import mul
 from typing import Any, NamedTuple
 
+# CUT, the cut (see above), is defined with the SYMBOL interpretation, which must know it too.
+from autograd.symbols import CUT, Cut, float_step
 
-class Cut(float):
-    """The local derivative 0 of a *selection* (relu, clamp, x**0): backward passes exactly 0 along it."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "0.0"
-
-    def __reduce__(self) -> str:
-        return "CUT"  # pickle and copy give back the one CUT (backward recognises it by identity)
-
-
-CUT = Cut(0.0)
+__all__ = ["CUT", "FLOAT", "HOT_RULES", "RULES", "Cut", "Maths", "Rule", "dot_step_for", "edge_gradient"]
 
 
 def edge_gradient(local_grad: float, upstream: float) -> float:
@@ -89,7 +80,7 @@ class Rule(NamedTuple):
     domain: Callable[..., None] | None = None  # domain(*xs, *params) on floats: raises outside the domain
     # float_step(*xs) -> (out, local derivatives): forward and local in FLOAT maths in one call, for the
     # operations a training step makes thousands of times (an interpreted rule costs several calls).
-    # Written out by hand beside the rule, the same formulas (tests/test_rules.py checks they agree).
+    # Never written by hand: printed from `forward` and `local` (autograd.symbols.float_step), below.
     float_step: Callable[..., tuple] | None = None
 
 
@@ -176,6 +167,11 @@ def _sum(xs: Sequence[float]) -> float:
         for x in xs[1:]:
             total += x
         return total
+
+
+# Its fast path: where fsum does not raise, _sum is fsum, so a float step may call fsum itself and
+# call _sum only where fsum raises (autograd.symbols.float_step prints that try/except).
+_sum.fast_path = (math.fsum, (OverflowError, ValueError))
 
 
 def _dot(ws: Sequence[float], xs: Sequence[float]) -> float:
@@ -274,89 +270,13 @@ def _pow_local(m, out, a, b):
     return (d_base, d_exponent)
 
 
-# The float steps: each is its rule's forward and local formulas with m = FLOAT, written out.
-
-
-def _add_step(a: float, b: float) -> tuple:
-    return a + b, (1.0, 1.0)
-
-
-def _sub_step(a: float, b: float) -> tuple:
-    return a - b, (1.0, -1.0)
-
-
-def _mul_step(a: float, b: float) -> tuple:
-    return a * b, (b, a)
-
-
-def _tanh_step(x: float) -> tuple:
-    out = math.tanh(x)
-    return out, (1.0 - out * out,)
-
-
-def _sigmoid_step(x: float) -> tuple:
-    out = _sigmoid(x)
-    return out, (out * (1.0 - out),)
-
-
-_CUT_ALONE, _ONE_ALONE = (CUT,), (1.0,)  # a one-input rule's local derivatives, made once (tuples are immutable)
-
-
-def _relu_step(x: float) -> tuple:
-    out = 0.0 if x < 0 else x
-    return out, (_CUT_ALONE if out <= 0 else _ONE_ALONE)
-
-
-def _dot_step(ws: Sequence[float], xs: Sequence[float]) -> tuple:
-    local_grads = tuple(xs) + tuple(ws)  # (*xs, *ws); joining two tuples is the quickest way to make it
-    try:
-        return math.fsum(map(mul, ws, xs)), local_grads  # _dot's common case, without its call
-    except (OverflowError, ValueError):
-        return _dot(ws, xs), local_grads
-
-
-# `_dot_step` written out for one width: its products are spelled ``w0 * x0, w1 * x1, ...``, which
-# Python multiplies a fifth faster than map(mul) does (a layer's neurons make thousands of dots).
-_DOT_STEP_TEMPLATE = """def dot_step(ws, xs):
-    {ws}, = ws
-    {xs}, = xs
-    try:
-        return fsum(({products},)), xs + ws
-    except (OverflowError, ValueError):
-        return dot(ws, xs), xs + ws
-"""
-_dot_steps: dict[int, Callable[[tuple, tuple], tuple]] = {}
-
-
-def dot_step_for(width: int) -> Callable[[tuple, tuple], tuple]:
-    """The dot rule's float step for `width` weights and inputs given as tuples: `_dot_step`'s formulas
-    (the same products, the same fsum, the same fallback) written out for that width, made once.
-
-    The source is the template above with generated names only (w0, x0, ...): no text from outside.
-    """
-    step = _dot_steps.get(width)
-    if step is None:
-        if not (isinstance(width, int) and 1 <= width <= 64):  # wider dots: the loop is as quick
-            return _dot_step
-        names = {
-            "ws": ", ".join(f"w{i}" for i in range(width)),
-            "xs": ", ".join(f"x{i}" for i in range(width)),
-            "products": ", ".join(f"w{i} * x{i}" for i in range(width)),
-        }
-        namespace = {"__builtins__": {}, "fsum": math.fsum, "dot": _dot}
-        namespace.update(OverflowError=OverflowError, ValueError=ValueError)
-        exec(_DOT_STEP_TEMPLATE.format(**names), namespace)  # noqa: S102 - generated names and integers only
-        step = _dot_steps[width] = namespace["dot_step"]
-    return step
-
-
 RULES: dict[str, Rule] = {
     rule.name: rule
     for rule in (
         # arithmetic
-        Rule("+", lambda m, a, b: a + b, lambda m, out, a, b: (1.0, 1.0), float_step=_add_step),
-        Rule("-", lambda m, a, b: a - b, lambda m, out, a, b: (1.0, -1.0), float_step=_sub_step),
-        Rule("*", lambda m, a, b: a * b, lambda m, out, a, b: (b, a), float_step=_mul_step),
+        Rule("+", lambda m, a, b: a + b, lambda m, out, a, b: (1.0, 1.0)),
+        Rule("-", lambda m, a, b: a - b, lambda m, out, a, b: (1.0, -1.0)),
+        Rule("*", lambda m, a, b: a * b, lambda m, out, a, b: (b, a)),
         # d/da a/b = 1/b; d/db a/b = -(a/b)/b, written this way (never -a/b**2) so that it does not
         # overflow or underflow where the true value is representable (b = 1e-200, or a = 1e308).
         Rule("/", lambda m, a, b: m.div(a, b), lambda m, out, a, b: (m.div(1.0, b), -m.div(out, b)), _check_div),
@@ -370,8 +290,8 @@ RULES: dict[str, Rule] = {
         Rule("log", lambda m, x: m.log(x), lambda m, out, x: (m.div(1.0, x),), _check_log),  # 1/x
         # d/dx sqrt x = 0.5 / sqrt x: inf at 0, computed from out so that it never over/underflows early
         Rule("sqrt", lambda m, x: m.sqrt(x), lambda m, out, x: (m.div(0.5, out),), _check_sqrt),
-        Rule("tanh", lambda m, x: m.tanh(x), lambda m, out, x: (1.0 - out * out,), float_step=_tanh_step),  # 1 - tanh²
-        Rule("sigmoid", lambda m, x: m.sigmoid(x), lambda m, out, x: (out * (1.0 - out),), float_step=_sigmoid_step),
+        Rule("tanh", lambda m, x: m.tanh(x), lambda m, out, x: (1.0 - out * out,)),  # 1 - tanh²
+        Rule("sigmoid", lambda m, x: m.sigmoid(x), lambda m, out, x: (out * (1.0 - out),)),
         Rule("sin", lambda m, x: m.sin(x), lambda m, out, x: (m.cos(x),)),
         Rule("cos", lambda m, x: m.cos(x), lambda m, out, x: (-m.sin(x),)),
         # piecewise: relu keeps nan (nan is not < 0) and -0.0; its derivative is a cut 0 where out <= 0
@@ -379,7 +299,6 @@ RULES: dict[str, Rule] = {
             "relu",
             lambda m, x: m.where(x < 0, 0.0, x),
             lambda m, out, x: (m.where(out <= 0, m.cut, 1.0),),
-            float_step=_relu_step,
         ),
         Rule(
             "leaky_relu",
@@ -393,6 +312,38 @@ RULES: dict[str, Rule] = {
         ),
         # n-ary: one node, many parents
         Rule("sum", lambda m, xs: m.sum(xs), lambda m, out, xs: (1.0,) * len(xs)),  # d/dxi = 1
-        Rule("dot", lambda m, ws, xs: m.dot(ws, xs), lambda m, out, ws, xs: (*xs, *ws), float_step=_dot_step),  # xi, wi
+        Rule("dot", lambda m, ws, xs: m.dot(ws, xs), lambda m, out, ws, xs: (*xs, *ws)),  # xi, wi
     )
 }
+
+
+# ---- the float steps: the hot rules printed as Python functions (nothing written twice) ---------
+#
+# A training step makes thousands of +, *, dots and activations; interpreting a rule costs several
+# calls each time. So these rules are printed once, now, by the SYMBOL interpretation
+# (autograd.symbols.float_step) as one small function each: relu's is
+#
+#     def float_step(x):
+#         out = (0.0 if x < 0.0 else x)
+#         return out, ((cut if out <= 0.0 else 1.0),)
+#
+# It is the rule itself, so it cannot disagree with it (tests/test_float_steps.py checks, bit for bit).
+
+HOT_RULES = ("+", "-", "*", "tanh", "sigmoid", "relu")  # and dot, for any width and per width, below
+for _name in HOT_RULES:
+    RULES[_name] = RULES[_name]._replace(float_step=float_step(RULES[_name], FLOAT))
+RULES["dot"] = RULES["dot"]._replace(float_step=float_step(RULES["dot"], FLOAT, any_width=True))
+_dot_steps: dict[int, Callable[[tuple, tuple], tuple]] = {}
+
+
+def dot_step_for(width: int) -> Callable[[tuple, tuple], tuple]:
+    """The dot rule's float step for `width` weights and inputs given as tuples, printed from the rule
+    for that width once (``w0, w1 = ws``, ``fsum((w0 * x0, w1 * x1))``, ``xs + ws``): Python multiplies
+    named numbers a fifth faster than map(mul) does. Widths 1-64; any other width gets the rule's step
+    for any width (`RULES["dot"].float_step`: FLOAT's dot), where the loop is as quick."""
+    step = _dot_steps.get(width)
+    if step is None:
+        if not (isinstance(width, int) and not isinstance(width, bool) and 1 <= width <= 64):
+            return RULES["dot"].float_step
+        step = _dot_steps[width] = float_step(RULES["dot"], FLOAT, width)
+    return step

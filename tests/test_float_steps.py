@@ -62,3 +62,81 @@ def test_the_dot_step_written_out_for_a_width_is_the_dot_rule_bit_for_bit(width)
 def test_a_dot_step_is_made_once_per_width_and_only_for_a_sensible_width():
     assert dot_step_for(5) is dot_step_for(5)
     assert dot_step_for(1000) is RULES["dot"].float_step and dot_step_for(0) is RULES["dot"].float_step
+
+
+# ---- the steps are printed from the rules: no hand-written copy of the calculus remains ---------
+
+
+def test_every_float_step_is_printed_from_its_rule_and_none_is_written_by_hand():
+    import inspect
+
+    import autograd.rules as rules
+    from autograd.symbols import step_source
+
+    steps = [(RULES[name].float_step, step_source(RULES[name], FLOAT)[0]) for name in STEPPED if name != "dot"]
+    steps.append((RULES["dot"].float_step, step_source(RULES["dot"], FLOAT, any_width=True)[0]))
+    steps += [(dot_step_for(width), step_source(RULES["dot"], FLOAT, width)[0]) for width in (1, 2, 3, 16, 33, 64)]
+    for step, source in steps:
+        assert step.__code__.co_filename.startswith("<float step of "), step
+        assert inspect.getsource(step) == source  # what a learner sees is what runs
+    written_here = [
+        name
+        for name, f in vars(rules).items()
+        if inspect.isfunction(f) and f.__module__ == rules.__name__ and "step" in name and name != "dot_step_for"
+    ]
+    assert written_here == []
+
+
+def test_relu_and_dot_steps_print_as_readable_python():
+    from autograd.symbols import step_source
+
+    assert step_source(RULES["relu"], FLOAT)[0] == (
+        "def float_step(x):\n"
+        "    out = (0.0 if x < 0.0 else x)\n"  # m.where(x < 0, 0.0, x)
+        "    return out, ((cut if out <= 0.0 else 1.0),)\n"  # (m.where(out <= 0, m.cut, 1.0),)
+    )
+    assert step_source(RULES["dot"], FLOAT, 2)[0] == (
+        "def float_step(ws, xs):\n"
+        "    w0, w1 = ws\n"
+        "    x0, x1 = xs\n"
+        "    try:\n"  # FLOAT's sum is fsum wherever fsum does not raise (its fast path)
+        "        return fsum((w0 * x0, w1 * x1)), xs + ws\n"  # local (*xs, *ws)
+        "    except (OverflowError, ValueError):\n"
+        "        return sum((w0 * x0, w1 * x1)), xs + ws\n"
+    )
+    assert step_source(RULES["+"], FLOAT)[0] == "def float_step(a, b):\n    return a + b, (1.0, 1.0)\n"
+    assert step_source(RULES["dot"], FLOAT, any_width=True)[0] == (
+        "def float_step(ws, xs):\n    return dot(ws, xs), tuple(xs) + tuple(ws)\n"
+    )
+
+
+WITH_PARAMS = {"**k", "leaky_relu", "clamp"}  # forward(m, x, *params): the params are constants, not inputs
+ONE_OR_TWO_INPUTS = sorted(name for name in RULES if name not in WITH_PARAMS | {"sum", "dot"})
+
+
+@pytest.mark.parametrize("name", ONE_OR_TWO_INPUTS)
+def test_any_rule_printed_as_a_float_step_is_the_rule_on_floats(name):
+    # The printer is not tied to the hot rules: every one-/two-input rule prints to a step that
+    # agrees bit for bit, cuts included (where, div, pow, log, nested choices).
+    from autograd.symbols import float_step
+
+    rule = RULES[name]
+    step = float_step(rule, FLOAT)
+    cases = [(x,) for x in EDGES] if rule.local.__code__.co_argcount == 3 else list(itertools.product(EDGES, EDGES))
+    for xs in cases:
+        out = rule.forward(FLOAT, *xs)
+        assert same(step(*xs), (out, rule.local(FLOAT, out, *xs))), (name, xs)
+
+
+def test_the_printer_refuses_names_it_did_not_generate():
+    from autograd.rules import Rule
+    from autograd.symbols import _check_step, float_step
+
+    with pytest.raises(ValueError, match="cannot be printed"):
+        float_step(Rule("shout", lambda m, X: X, lambda m, out, X: (1.0,)), FLOAT)
+    with pytest.raises(ValueError, match="not generated"):
+        _check_step("def float_step(x):\n    return open(x), (1.0,)\n", {"float_step", "x"})
+    with pytest.raises(ValueError, match="not code"):
+        _check_step("def float_step(x):\n    return 'x', (1.0,)\n", {"float_step", "x"})
+    with pytest.raises(ValueError, match="dot outside a number"):
+        _check_step("def float_step(x):\n    return x.real, (1.0,)\n", {"float_step", "x", "real"})

@@ -398,7 +398,7 @@ def test_the_checker_refuses_a_string_or_an_unknown_name_in_code():
         listing.lines.pop()
 
 
-def test_exec_and_eval_appear_only_in_the_program_module_and_the_dot_steps():
+def test_exec_and_eval_appear_only_in_the_program_module_and_the_float_step_printer():
     import pathlib
 
     root = pathlib.Path(autograd.__file__).resolve().parents[1]
@@ -407,10 +407,17 @@ def test_exec_and_eval_appear_only_in_the_program_module_and_the_dot_steps():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("exec", "eval"):
                 users.add(path.name)
-    assert users == {"program.py", "rules.py"}  # rules.py: `dot_step_for`, checked below
+    assert users == {"program.py", "symbols.py"}  # symbols.py: `float_step`, checked below
+    for step, names in [
+        (autograd.rules.dot_step_for(3), {"fsum", "sum", "OverflowError", "ValueError"}),
+        (autograd.rules.RULES["dot"].float_step, {"dot", "tuple"}),
+        (autograd.rules.RULES["relu"].float_step, {"cut"}),
+        (autograd.rules.RULES["tanh"].float_step, {"tanh"}),
+    ]:
+        assert step.__globals__["__builtins__"] == {}
+        assert set(step.__code__.co_names) == names
+        assert all(callable(step.__globals__[name]) or name == "cut" for name in names)
     step = autograd.rules.dot_step_for(3)
-    assert step.__globals__["__builtins__"] == {}
-    assert set(step.__code__.co_names) <= {"fsum", "dot", "OverflowError", "ValueError"}
     assert set(step.__code__.co_varnames) == {"ws", "xs", "w0", "w1", "w2", "x0", "x1", "x2"}
 
 
