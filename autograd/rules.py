@@ -325,7 +325,7 @@ RULES: dict[str, Rule] = {
 #
 #     def float_step(x):
 #         out = (0.0 if x < 0.0 else x)
-#         return out, ((cut if out <= 0.0 else 1.0),)
+#         return out, (cut_alone if out <= 0.0 else (1.0,))  # cut_alone = (cut,), made once
 #
 # It is the rule itself, so it cannot disagree with it (tests/test_float_steps.py checks, bit for bit).
 

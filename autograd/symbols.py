@@ -13,15 +13,17 @@ becomes ``tanh(x)`` and ``1.0 - out * out`` stays ``1.0 - out * out``. Two reade
 
       def float_step(x):
           out = (0.0 if x < 0.0 else x)
-          return out, ((cut if out <= 0.0 else 1.0),)
+          return out, (cut_alone if out <= 0.0 else (1.0,))
 
-  (``inspect.getsource(RULES["relu"].float_step)`` shows it.)
+  where ``cut_alone`` is ``(cut,)``, made once (``inspect.getsource(RULES["relu"].float_step)``
+  shows the step).
 
 Why running the printed steps is safe (`float_step` calls `exec`; the only other `exec` in
 chainrule is `autograd.program._load`): the source is made of a fixed template, argument names
 taken from the rule's own ``forward`` signature (engine identifiers: ``a``, ``b``, ``x``,
 ``ws``...) and names generated from them (``w0``, ``x0``), the names of the FLOAT namespace's
-functions, and numbers printed by `literal`. `_check_step` checks the result before `exec` (no
+functions (and of their fast paths and the exceptions those raise: ``fsum``, ``OverflowError``),
+``tuple``, and numbers printed by `literal`. `_check_step` checks the result before `exec` (no
 quote, backslash or ``#``, no attribute access, only those names), and the code runs with an
 empty ``__builtins__``.
 
@@ -345,7 +347,7 @@ class Starred(Sym):
     __slots__ = ()
 
 
-_STEP_NAMES = {"float_step", "out", "cut", "inf", "nan"}  # the template's own names
+_STEP_NAMES = {"float_step", "out", "cut", "cut_alone", "inf", "nan"}  # the template's own names
 
 
 def _argument_names(rule: Any) -> tuple[str, ...]:
@@ -400,7 +402,22 @@ def _printed(rule: Any, maths: StepMaths, arguments: list[Any], sequences: dict[
         expected = sum(len(a) if isinstance(a, tuple) else 1 for a in arguments)
         if len(local) != expected:
             raise AssertionError(f"rule {rule.name!r} gave {len(local)} local derivatives for {expected} inputs")
+    if len(local) == 1 and local[0].choice is not None:  # one input and a choice: a choice of tuples
+        return forward.text, _choice_of_tuples(local[0])
     return forward.text, _tuple_text(local, sequences)
+
+
+def _choice_of_tuples(d: Sym) -> str:
+    """``(m.where(c, a, b),)`` as ``((a,) if c else (b,))``: a tuple of numbers is a constant, made
+    once when the step is compiled, and ``(cut,)`` is the constant `cut_alone`, so the step makes no
+    tuple at all (relu's nodes are many, and every tuple made counts towards the next collection)."""
+    if d.choice is None:
+        if d.cut:
+            return "cut_alone"
+        return f"({_operand(d, _CONDITIONAL)},)"
+    cond, a, b = d.choice
+    chosen, other = _choice_of_tuples(a), _choice_of_tuples(b)
+    return f"({chosen} if {_operand(cond, _CONDITIONAL + 1)} else {other})"
 
 
 def step_source(
@@ -475,7 +492,8 @@ def float_step(rule: Any, float_maths: Any, width: int | None = None, any_width:
     if width is not None:
         allowed |= {f"{name[0]}{i}" for name in names for i in range(width)}
     _check_step(source, allowed)
-    namespace: dict[str, Any] = {"__builtins__": {}, "cut": CUT, "inf": math.inf, "nan": math.nan, **bound}
+    namespace: dict[str, Any] = {"__builtins__": {}, "cut": CUT, "cut_alone": (CUT,), "inf": math.inf, "nan": math.nan}
+    namespace.update(bound)
     if any_width:
         namespace["tuple"] = tuple  # a sequence's numbers as a tuple (see _tuple_text)
     label = f"{rule.name}, width {width}" if width is not None else rule.name

@@ -93,8 +93,9 @@ def test_relu_and_dot_steps_print_as_readable_python():
     assert step_source(RULES["relu"], FLOAT)[0] == (
         "def float_step(x):\n"
         "    out = (0.0 if x < 0.0 else x)\n"  # m.where(x < 0, 0.0, x)
-        "    return out, ((cut if out <= 0.0 else 1.0),)\n"  # (m.where(out <= 0, m.cut, 1.0),)
+        "    return out, (cut_alone if out <= 0.0 else (1.0,))\n"  # (m.where(out <= 0, m.cut, 1.0),)
     )
+    assert RULES["relu"].float_step.__globals__["cut_alone"] == (CUT,)
     assert step_source(RULES["dot"], FLOAT, 2)[0] == (
         "def float_step(ws, xs):\n"
         "    w0, w1 = ws\n"
