@@ -333,7 +333,7 @@ class StepMaths(SymbolMaths):
 
 class SymSequence(Sym):
     """An input that is a whole sequence of numbers, of any length (dot's ``ws``): it prints as its
-    name, and unpacks as ``*name`` (so the rule's ``(*xs, *ws)`` prints as itself)."""
+    name, and unpacks as ``*name`` (so the rule's ``(*xs, *ws)`` prints as ``tuple(xs) + tuple(ws)``)."""
 
     __slots__ = ()
 
