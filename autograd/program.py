@@ -24,11 +24,11 @@ exponent) are not affected: their rules say ``m.where(...)``, which the program 
 conditional expression. `compile` re-runs `f` on nudged arguments to catch the common cases, and
 `CompiledFunction.check` re-traces on any arguments you like; see their docstrings.
 
-Why running generated code is safe here (this module calls `exec` once per compiled program, in
-`_load`; the only other `exec` in chainrule is `autograd.symbols.float_step`, which prints a few hot
-rules of the table as small functions once, at import, from a fixed template, the rules' own
-argument names, generated names like ``w0`` and ``x0``, FLOAT function names and numbers, checked
-the same way before it runs them):
+Why running generated code is safe here (this module runs each compiled program once, in `_load`,
+through `autograd.symbols.run_checked_source`, chainrule's one `exec`; the only other code it runs is
+the float steps `autograd.symbols.float_step` prints from a few hot rules of the table at import,
+from a fixed template, the rules' own argument names, generated names like ``w0`` and ``x0``, FLOAT
+function names and numbers, checked the same way before they run):
 
 * Every piece of *code* in the source comes from this module or the engine: the fixed template
   lines below, identifiers generated here (``v12``, ``g_v12``, ``inputs``, ``finite``), the
@@ -77,6 +77,7 @@ from autograd.symbols import (
     _operand,
     _sym,
     literal,
+    run_checked_source,
 )
 from autograd.value import CONSTANT, RESULT, Value, enable_grad
 
@@ -718,7 +719,7 @@ def _leaf_comment(leaf: Value) -> str:
     return f"{what} {comment_text(leaf.label)}" if leaf.label else what
 
 
-# ==== checking and loading the program: the one exec ===========================================
+# ==== checking and loading the program =============================================================
 
 _NOT_CODE = re.compile(r"[^A-Za-z0-9_ .+\-*/()<>=!,\[\]:\n]")  # no quotes, backslashes or "#" in code
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -755,11 +756,10 @@ def _check_source(listing: Listing) -> None:
 
 
 def _load(listing: Listing) -> Callable[[Sequence[float]], tuple[float, list[float]]]:
-    """Check the listing's source, then compile and exec it: the only exec in chainrule."""
+    """Check the listing's source, then run it (through chainrule's one exec, in `autograd.symbols`)."""
     _check_source(listing)
     namespace: dict[str, Any] = {"__builtins__": {}, "inf": math.inf, "nan": math.nan, **listing.functions}
-    code = builtins.compile(listing.source, "<chainrule program>", "exec")
-    exec(code, namespace)  # noqa: S102 - the checked, generated program (see the module docstring)
+    run_checked_source(listing.source, namespace, "<chainrule program>", keep_source=False)
     return namespace["forward_backward"]
 
 

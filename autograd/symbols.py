@@ -18,14 +18,14 @@ becomes ``tanh(x)`` and ``1.0 - out * out`` stays ``1.0 - out * out``. Two reade
   where ``cut_alone`` is ``(cut,)``, made once (``inspect.getsource(RULES["relu"].float_step)``
   shows the step).
 
-Why running the printed steps is safe (`float_step` calls `exec`; the only other `exec` in
-chainrule is `autograd.program._load`): the source is made of a fixed template, argument names
-taken from the rule's own ``forward`` signature (engine identifiers: ``a``, ``b``, ``x``,
-``ws``...) and names generated from them (``w0``, ``x0``), the names of the FLOAT namespace's
-functions (and of their fast paths and the exceptions those raise: ``fsum``, ``OverflowError``),
-``tuple``, and numbers printed by `literal`. `_check_step` checks the result before `exec` (no
-quote, backslash or ``#``, no attribute access, only those names), and the code runs with an
-empty ``__builtins__``.
+Why running the printed steps is safe (`run_checked_source` below is the one `exec` of chainrule;
+`autograd.program` runs its compiled programs through it too, after its own checks): the source is
+made of a fixed template, argument names taken from the rule's own ``forward`` signature (engine
+identifiers: ``a``, ``b``, ``x``, ``ws``...) and names generated from them (``w0``, ``x0``), the
+names of the FLOAT namespace's functions (and of their fast paths and the exceptions those raise:
+``fsum``, ``OverflowError``), ``tuple``, and numbers printed by `literal`. `_check_step` checks
+the result before `exec` (no quote, backslash or ``#``, no attribute access, only those names),
+and the code runs with an empty ``__builtins__``.
 
 This module imports nothing from the engine (the engine imports it while it is being defined).
 """
@@ -497,9 +497,19 @@ def float_step(rule: Any, float_maths: Any, width: int | None = None, any_width:
     if any_width:
         namespace["tuple"] = tuple  # a sequence's numbers as a tuple (see _tuple_text)
     label = f"{rule.name}, width {width}" if width is not None else rule.name
-    filename = f"<float step of {label}>"
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - the checked, printed rule (module docstring)
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # inspect.getsource works
-    step = namespace["float_step"]
+    step = run_checked_source(source, namespace, f"<float step of {label}>")["float_step"]
     step.__qualname__ = f"float_step[{label}]"
     return step
+
+
+def run_checked_source(source: str, namespace: dict[str, Any], filename: str, keep_source: bool = True) -> dict:
+    """Run generated source that its maker has already checked (`_check_step` here, `program`'s
+    `_check_source` for a compiled program) in `namespace`, which must hold an empty ``__builtins__``,
+    and return the namespace. The one `exec` of chainrule: every generated function comes through here.
+    With `keep_source` the source is kept for `inspect.getsource`, so a learner can read what runs."""
+    if namespace.get("__builtins__") != {}:
+        raise AssertionError("generated code runs with no builtins")
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - checked, generated source (module docstring)
+    if keep_source:
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    return namespace
