@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -10,6 +11,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def benchmark_script(name: str):
+    """Import benchmarks/<name>.py as the scripts there import each other (their folder on the path)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.pop(0)
 
 
 def test_benchmark_runs_on_a_tiny_size_and_every_engine_computes_the_same_losses(tmp_path):
@@ -45,11 +55,7 @@ def test_benchmark_runs_on_a_tiny_size_and_every_engine_computes_the_same_losses
 
 def test_the_floor_computes_the_demo_step_of_the_interactive_engine():
     """The generated straight-line step gives the engine's loss and updates the weights alike."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import floor
-    finally:
-        sys.path.pop(0)
+    floor = benchmark_script("floor")
     import autograd
     import nn
     from nn import data
@@ -72,14 +78,8 @@ def test_the_floor_computes_the_demo_step_of_the_interactive_engine():
 
 def test_readme_benchmark_table_is_the_scripts_output_not_typed():
     pytest.importorskip("micrograd")
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import bench
-    finally:
-        sys.path.pop(0)
+    bench, readme = benchmark_script("bench"), benchmark_script("readme")
     results = json.loads((ROOT / "benchmarks" / "results.json").read_text())
-    import readme
-
     assert readme.section("benchmark table", bench.report(results)) in (ROOT / "README.md").read_text()
 
 
@@ -112,11 +112,6 @@ def test_live_view_benchmark_runs_on_a_tiny_size(tmp_path):
 
 
 def test_readme_live_view_cost_table_is_the_scripts_output_not_typed():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import live_view
-        import readme
-    finally:
-        sys.path.pop(0)
+    live_view, readme = benchmark_script("live_view"), benchmark_script("readme")
     results = json.loads((ROOT / "benchmarks" / "live_view.json").read_text())
     assert readme.section("live view cost", live_view.report(results)) in (ROOT / "README.md").read_text()
